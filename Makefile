@@ -1,0 +1,31 @@
+# The two commands of the README: `make test` and `make demo`.
+# Both create .venv when missing and install the pinned CPU set into it.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+REQS := requirements/cpu.txt requirements/tests.txt requirements/runtime.txt setup.py
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
+.PHONY: install test demo bench clean-venv
+
+install: $(STAMP)
+
+$(STAMP): $(REQS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/cpu.txt -r requirements/tests.txt
+	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
+	touch $(STAMP)
+
+test: install
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+demo: install
+	$(PY) tools/demo.py
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+clean-venv:
+	rm -rf $(VENV)

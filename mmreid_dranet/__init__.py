@@ -1,0 +1,9 @@
+"""mmreid_dranet: person re-identification with DRANet for OpenMMLab."""
+from .utils.checkpoint import allow_mmengine_checkpoint_globals
+from .version import __version__, version_info
+
+# mmengine 0.10.7 resumes with torch.load's safe unpickler (torch >= 2.6):
+# teach it the few objects an mmengine checkpoint holds, and nothing more.
+allow_mmengine_checkpoint_globals()
+
+__all__ = ['__version__', 'version_info']

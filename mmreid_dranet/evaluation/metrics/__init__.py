@@ -1,0 +1,1 @@
+# Filled in by the part that owns this folder.

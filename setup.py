@@ -1,0 +1,83 @@
+"""Packaging for mmreid_dranet.
+
+Configs and tools ship inside the package under ``mmreid_dranet/.mim`` (the
+OpenMMLab ``mim`` convention), so ``_base_ = 'mmreid_dranet::...'`` and
+``mim train mmreid_dranet ...`` work from a non-editable install too. For an
+editable install the ``.mim`` entries are symbolic links to the top-level
+folders; for a normal build they are copies.
+"""
+import os
+import os.path as osp
+import shutil
+import sys
+
+from setuptools import find_packages, setup
+
+HERE = osp.dirname(osp.abspath(__file__))
+MIM_FOLDERS = ('configs', 'tools')
+
+
+def read_version():
+    namespace = {}
+    with open(osp.join(HERE, 'mmreid_dranet', 'version.py')) as f:
+        exec(compile(f.read(), 'version.py', 'exec'), namespace)
+    return namespace['__version__']
+
+
+def read_requirements(name):
+    path = osp.join(HERE, 'requirements', name)
+    with open(path) as f:
+        return [line.strip() for line in f
+                if line.strip() and not line.startswith('#')]
+
+
+def add_mim_extension():
+    """Place configs/ and tools/ under mmreid_dranet/.mim."""
+    editable = 'develop' in sys.argv or 'editable_wheel' in sys.argv
+    if not editable and not any(cmd in sys.argv for cmd in
+                                ('install', 'bdist_wheel', 'sdist', 'build')):
+        # e.g. `egg_info` alone: leave .mim as it is.
+        return
+    mim_root = osp.join(HERE, 'mmreid_dranet', '.mim')
+    os.makedirs(mim_root, exist_ok=True)
+    for folder in MIM_FOLDERS:
+        src = osp.join(HERE, folder)
+        dst = osp.join(mim_root, folder)
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if not osp.exists(src):
+            continue
+        if editable:
+            os.symlink(osp.relpath(src, mim_root), dst)
+        else:
+            shutil.copytree(src, dst)
+
+
+if __name__ == '__main__':
+    add_mim_extension()
+    setup(
+        name='mmreid_dranet',
+        version=read_version(),
+        description='Person re-identification with Dual Reverse Attention '
+        'Networks (DRANet) as an OpenMMLab plugin',
+        long_description=open(osp.join(HERE, 'README.md')).read(),
+        long_description_content_type='text/markdown',
+        keywords='person re-identification, DRANet, OpenMMLab, mmpretrain',
+        packages=find_packages(exclude=('configs', 'tools', 'tests',
+                                        'benchmarks')),
+        include_package_data=True,
+        package_data={'mmreid_dranet': ['.mim/configs/**/*.py',
+                                        '.mim/configs/**/*.md',
+                                        '.mim/tools/**/*.py',
+                                        '.mim/tools/**/*.sh']},
+        python_requires='>=3.8',
+        license='Apache License 2.0',
+        install_requires=read_requirements('runtime.txt'),
+        extras_require={
+            'mim': read_requirements('mminstall.txt'),
+            'tests': read_requirements('tests.txt'),
+        },
+        zip_safe=False,
+    )
