@@ -1,8 +1,11 @@
 from .checkpoint import (allow_mmengine_checkpoint_globals,
                          load_checkpoint_safely)
+from .config import (build_runner, configure_device, load_config,
+                     set_data_root, set_work_dir)
 from .setup_env import register_all_modules
 
 __all__ = [
     'allow_mmengine_checkpoint_globals', 'load_checkpoint_safely',
-    'register_all_modules'
+    'build_runner', 'configure_device', 'load_config', 'set_data_root',
+    'set_work_dir', 'register_all_modules'
 ]

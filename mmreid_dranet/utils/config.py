@@ -1,0 +1,124 @@
+"""Config preparation shared by ``tools/train.py`` and ``tools/test.py``."""
+import os
+import os.path as osp
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+
+DATALOADER_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def load_config(path, cfg_options=None):
+    """Load a config file, failing with one clear message if it is missing.
+
+    Args:
+        path (str): The config file.
+        cfg_options (dict, optional): ``--cfg-options`` overrides.
+
+    Returns:
+        Config: The merged config.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Config file not found: {path!r} '
+                                f'(looked in {osp.abspath(path)!r}).')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def _leaf_datasets(dataset_cfg):
+    """Yield the real datasets of a dataset config, following wrappers
+    (``ConcatDataset.datasets``, ``RepeatDataset.dataset`` ...)."""
+    if not isinstance(dataset_cfg, dict):
+        return
+    inner = dataset_cfg.get('dataset')
+    children = dataset_cfg.get('datasets')
+    if isinstance(inner, dict):
+        yield from _leaf_datasets(inner)
+    elif children:
+        for child in children:
+            yield from _leaf_datasets(child)
+    else:
+        yield dataset_cfg
+
+
+def set_data_root(cfg, data_root):
+    """Point every dataset of the config at ``data_root``.
+
+    The same role as torchreid's ``--root``: a user keeps the config and only
+    says where the data lives. Wrapper datasets (concat, repeat) are followed
+    to the real datasets, and each of those gets ``data_root``.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        data_root (str): An existing folder.
+
+    Returns:
+        int: How many datasets were changed.
+    """
+    if not osp.isdir(data_root):
+        raise FileNotFoundError(
+            f'--data-root {data_root!r} does not exist or is not a folder '
+            f'(resolved to {osp.abspath(data_root)!r}).')
+    changed = 0
+    for key in DATALOADER_KEYS:
+        loader = cfg.get(key)
+        if not loader:
+            continue
+        for dataset in _leaf_datasets(loader.get('dataset')):
+            dataset['data_root'] = data_root
+            changed += 1
+    if 'data_root' in cfg:
+        cfg.data_root = data_root
+    return changed
+
+
+def configure_device(cfg, launcher):
+    """Make a distributed run work on a machine without CUDA.
+
+    On CPU we start the gloo process group ourselves (mmengine's pytorch
+    launcher calls ``torch.cuda.set_device``, which fails without a GPU) and
+    wrap the model in DDP without ``device_ids`` (mmengine passes
+    ``[LOCAL_RANK]``, which DDP rejects for a CPU module). With CUDA the
+    config is left as written.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        launcher (str): 'none', 'pytorch', 'slurm' or 'mpi'.
+    """
+    if torch.cuda.is_available():
+        return
+    env_cfg = cfg.setdefault('env_cfg', {})
+    env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    env_cfg['cudnn_benchmark'] = False
+    if launcher == 'none':
+        return
+    cfg.model_wrapper_cfg = dict(
+        type='MMDistributedDataParallel', device_ids=None,
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    if launcher == 'pytorch' and not torch_dist.is_initialized():
+        torch_dist.init_process_group(
+            backend='gloo', rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']))
+
+
+def set_work_dir(cfg, config_path, work_dir=None):
+    """``work_dir`` from the command line, else the config's, else
+    ``./work_dirs/<config name>`` as in every OpenMMLab tool."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config_path))[0])
+
+
+def build_runner(cfg):
+    """Build the Runner named by ``runner_type`` or mmengine's default."""
+    if 'runner_type' in cfg:
+        from mmreid_dranet.registry import RUNNERS
+        return RUNNERS.build(cfg)
+    from mmengine.runner import Runner
+    return Runner.from_cfg(cfg)

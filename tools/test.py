@@ -1,0 +1,94 @@
+"""Evaluate a trained re-ID model: ``python tools/test.py CONFIG CHECKPOINT``.
+
+Prints R1/R5/R10/mAP/mINP on the config's query + gallery data. ``--out``
+saves the embeddings (npz) for offline re-evaluation or re-ranking with
+``tools/analysis_tools/eval_features.py``; ``--show-dir`` writes ranked-list
+pictures.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import DictAction
+
+from mmreid_dranet.utils import (build_runner, configure_device,
+                                 load_config, set_data_root, set_work_dir)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test a re-ID model.')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where logs go (default: '
+                        './work_dirs/<config name>)')
+    parser.add_argument('--out', help='save query/gallery embeddings, pids, '
+                        'camera ids and paths to this .npz file')
+    parser.add_argument('--show-dir', help='write ranked-list pictures of '
+                        'the worst and best queries to this folder')
+    parser.add_argument('--show-topk', type=int, default=10,
+                        help='gallery images per ranked-list picture')
+    parser.add_argument('--flip-test', action='store_true',
+                        help='average the embeddings of each image and '
+                        'its mirror')
+    parser.add_argument('--rerank', action='store_true',
+                        help='k-reciprocal re-ranking before the ranking')
+    parser.add_argument('--data-root', help='point every dataset of the '
+                        'config at this folder')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries, e.g. test_evaluator.metric=cosine')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg, args):
+    """Apply the command-line options to the config."""
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'Checkpoint not found: {args.checkpoint!r}')
+    if args.out is not None and not args.out.endswith('.npz'):
+        raise ValueError(f'--out must name a .npz file, got {args.out!r}')
+    set_work_dir(cfg, args.config, args.work_dir)
+    if args.data_root is not None:
+        set_data_root(cfg, args.data_root)
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    if args.flip_test:
+        cfg.model.setdefault('test_cfg', {})['flip'] = True
+
+    evaluators = cfg.test_evaluator
+    if isinstance(evaluators, dict):
+        evaluators = [evaluators]
+    reid_metrics = [e for e in evaluators if 'ReIDMetric' in e.get('type')]
+    if (args.out or args.show_dir or args.rerank) and not reid_metrics:
+        raise ValueError('--out, --show-dir and --rerank need a ReIDMetric '
+                         'in test_evaluator.')
+    for metric in reid_metrics:
+        if args.out:
+            metric['dump_path'] = args.out
+        if args.show_dir:
+            metric['show_dir'] = args.show_dir
+            metric['show_topk'] = args.show_topk
+        if args.rerank:
+            metric['rerank'] = True
+    cfg.launcher = args.launcher
+    configure_device(cfg, args.launcher)
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        cfg = merge_args(load_config(args.config, args.cfg_options), args)
+    except (FileNotFoundError, ValueError) as error:
+        sys.exit(f'error: {error}')
+    build_runner(cfg).test()
+
+
+if __name__ == '__main__':
+    main()

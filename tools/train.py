@@ -1,0 +1,103 @@
+"""Train a re-ID model: ``python tools/train.py CONFIG [options]``.
+
+Multi-GPU: ``bash tools/dist_train.sh CONFIG NUM_GPUS [options]``; on a
+machine without CUDA the same command trains with the gloo backend on CPU.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+import torch
+from mmengine.config import DictAction
+
+from mmreid_dranet.utils import (build_runner, configure_device,
+                                 load_config, set_data_root, set_work_dir)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a re-ID model.')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go '
+                        '(default: ./work_dirs/<config name>)')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from the given checkpoint, or, with no value, from the '
+        'latest checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision training (CUDA)')
+    parser.add_argument('--no-validate', action='store_true',
+                        help='do not evaluate during training')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the learning rate linearly with the real total batch '
+        'size (config `auto_scale_lr.base_batch_size` is the reference)')
+    parser.add_argument(
+        '--data-root', help='point every dataset of the config at this '
+        'folder (no need to edit the config)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries, e.g. train_cfg.max_epochs=30')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        help='job launcher')
+    # torch.distributed.launch passes --local_rank; torchrun sets LOCAL_RANK.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg, args):
+    """Apply the command-line options to the config."""
+    set_work_dir(cfg, args.config, args.work_dir)
+    if args.data_root is not None:
+        set_data_root(cfg, args.data_root)
+    if args.amp:
+        if not torch.cuda.is_available():
+            raise ValueError('--amp needs a CUDA GPU (mmengine\'s '
+                             'AmpOptimWrapper does not run on CPU).')
+        if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
+            print('AMP is already enabled in the config.')
+        else:
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.auto_scale_lr:
+        if 'auto_scale_lr' not in cfg or \
+                'base_batch_size' not in cfg.auto_scale_lr:
+            raise ValueError(
+                f'--auto-scale-lr needs `auto_scale_lr = dict('
+                f'base_batch_size=...)` in the config {args.config!r}.')
+        cfg.auto_scale_lr.enable = True
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+        checkpoint_hook = cfg.get('default_hooks', {}).get('checkpoint')
+        if checkpoint_hook:
+            checkpoint_hook.pop('save_best', None)
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise FileNotFoundError(
+                f'--resume checkpoint not found: {args.resume!r}')
+        cfg.resume = True
+        cfg.load_from = args.resume
+    cfg.launcher = args.launcher
+    configure_device(cfg, args.launcher)
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        cfg = merge_args(load_config(args.config, args.cfg_options), args)
+    except (FileNotFoundError, ValueError) as error:
+        sys.exit(f'error: {error}')
+    build_runner(cfg).train()
+
+
+if __name__ == '__main__':
+    main()
