@@ -27,3 +27,6 @@ log_level = 'INFO'
 load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)
+
+# Fails at start-up when model num_classes != training identities.
+custom_hooks = [dict(type='NumClassesCheckHook')]

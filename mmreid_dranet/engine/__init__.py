@@ -1,1 +1,1 @@
-# Filled in by the part that owns this folder.
+from .hooks import *  # noqa: F401,F403

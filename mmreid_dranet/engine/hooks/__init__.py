@@ -1,1 +1,3 @@
-# Filled in by the part that owns this folder.
+from .num_classes_check_hook import NumClassesCheckHook
+
+__all__ = ['NumClassesCheckHook']
