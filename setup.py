@@ -14,7 +14,7 @@ import sys
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))
-MIM_FOLDERS = ('configs', 'tools')
+MIM_ENTRIES = ('configs', 'tools', 'model-index.yml')
 
 
 def read_version():
@@ -32,7 +32,7 @@ def read_requirements(name):
 
 
 def add_mim_extension():
-    """Place configs/ and tools/ under mmreid_dranet/.mim."""
+    """Place configs/, tools/ and model-index.yml under mmreid_dranet/.mim."""
     editable = 'develop' in sys.argv or 'editable_wheel' in sys.argv
     if not editable and not any(cmd in sys.argv for cmd in
                                 ('install', 'bdist_wheel', 'sdist', 'build')):
@@ -40,9 +40,9 @@ def add_mim_extension():
         return
     mim_root = osp.join(HERE, 'mmreid_dranet', '.mim')
     os.makedirs(mim_root, exist_ok=True)
-    for folder in MIM_FOLDERS:
-        src = osp.join(HERE, folder)
-        dst = osp.join(mim_root, folder)
+    for entry in MIM_ENTRIES:
+        src = osp.join(HERE, entry)
+        dst = osp.join(mim_root, entry)
         if osp.islink(dst) or osp.isfile(dst):
             os.remove(dst)
         elif osp.isdir(dst):
@@ -51,8 +51,10 @@ def add_mim_extension():
             continue
         if editable:
             os.symlink(osp.relpath(src, mim_root), dst)
-        else:
+        elif osp.isdir(src):
             shutil.copytree(src, dst)
+        else:
+            shutil.copyfile(src, dst)
 
 
 if __name__ == '__main__':
@@ -68,8 +70,10 @@ if __name__ == '__main__':
         packages=find_packages(exclude=('configs', 'tools', 'tests',
                                         'benchmarks')),
         include_package_data=True,
-        package_data={'mmreid_dranet': ['.mim/configs/**/*.py',
+        package_data={'mmreid_dranet': ['.mim/model-index.yml',
+                                        '.mim/configs/**/*.py',
                                         '.mim/configs/**/*.md',
+                                        '.mim/configs/**/*.yml',
                                         '.mim/tools/**/*.py',
                                         '.mim/tools/**/*.sh']},
         python_requires='>=3.8',
