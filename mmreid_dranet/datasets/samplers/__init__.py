@@ -1,1 +1,3 @@
-# Filled in by the part that owns this folder.
+from .identity_balanced_sampler import IdentityBalancedSampler
+
+__all__ = ['IdentityBalancedSampler']

@@ -1,0 +1,233 @@
+"""The logic every re-ID data set shares: splits, labels, checks, metainfo."""
+import os
+import os.path as osp
+import re
+import warnings
+from typing import List, NamedTuple, Optional, Sequence
+
+from mmengine.dataset import BaseDataset
+
+from .image_integrity import check_image_file
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
+EVAL_PARTS = ('query', 'gallery')
+SPLITS = ('train', 'query', 'gallery', 'test')
+IMAGE_CHECKS = ('on_load', 'raise', 'skip')
+
+
+class ReIDItem(NamedTuple):
+    """One image of a split as found on disk."""
+    img_path: str
+    pid: int
+    camid: int
+
+
+class DataLayoutError(FileNotFoundError):
+    """A data root or split folder/file that is missing."""
+
+
+class BaseReIDDataset(BaseDataset):
+    """Base class of the person re-identification data sets.
+
+    Subclasses say where a split lives (``SPLIT_FOLDERS`` and
+    ``FILE_PATTERN``, or their own :meth:`load_part`); this class turns the
+    parts into data infos:
+
+    - ``img_path`` (str), ``pid`` (int, the data set's own person id) and
+      ``camid`` (int, 0-based) on every sample;
+    - ``gt_label`` (int) on the train split: contiguous 0..num_ids-1 in sorted
+      pid order;
+    - ``is_query`` (bool) on the evaluation splits. ``split='test'`` holds the
+      query followed by the gallery, the form the val/test loop evaluates.
+
+    ``metainfo`` holds ``dataset_name``, ``num_ids`` (identities of the
+    split, distractors not counted), ``num_cams`` (distinct cameras of the
+    split), ``split`` and, for ``split='test'``, ``num_query`` and
+    ``num_gallery``.
+
+    Args:
+        data_root (str): The folder of the data set, as downloaded.
+        split (str): One of 'train', 'query', 'gallery', 'test'.
+            Defaults to 'train'.
+        pipeline (Sequence[dict | Callable]): The transforms. Defaults to ().
+        image_check (str): When to look for corrupt or truncated images:
+            'on_load' leaves it to the loading transform
+            (``StrictLoadImageFromFile`` raises naming the file); 'raise'
+            checks every file now and raises listing the bad ones; 'skip'
+            checks every file now and drops the bad ones with a warning that
+            names and counts them. Defaults to 'on_load'.
+        **kwargs: Other arguments of :class:`mmengine.dataset.BaseDataset`
+            (``metainfo``, ``indices``, ``serialize_data``, ``lazy_init``,
+            ``test_mode``, ``max_refetch``).
+    """
+
+    DATASET_NAME = ''
+    # Where each part lives under data_root, and the file name pattern with
+    # named groups ``pid`` and ``cam`` (camera number as written, 1-based).
+    SPLIT_FOLDERS: dict = {}
+    FILE_PATTERN: Optional[re.Pattern] = None
+    # Files with JUNK_PID are dropped; DISTRACTOR_PID stays but is not an
+    # identity of num_ids. None where the data set has no such convention.
+    JUNK_PID: Optional[int] = None
+    DISTRACTOR_PID: Optional[int] = None
+    EXPECTED_LAYOUT = ''
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 pipeline: Sequence = (),
+                 image_check: str = 'on_load',
+                 **kwargs) -> None:
+        if split not in SPLITS:
+            raise ValueError(f'{type(self).__name__}: split must be one of '
+                             f'{SPLITS}, got {split!r}.')
+        if image_check not in IMAGE_CHECKS:
+            raise ValueError(f'{type(self).__name__}: image_check must be '
+                             f'one of {IMAGE_CHECKS}, got {image_check!r}.')
+        if not data_root or not osp.isdir(data_root):
+            raise self.layout_error(f'data root {data_root!r} is not a folder')
+        self.split = split
+        self.image_check = image_check
+        # The contract promises absolute image paths.
+        super().__init__(
+            data_root=osp.abspath(data_root), pipeline=list(pipeline),
+            **kwargs)
+
+    # -- what a subclass provides -------------------------------------------
+
+    def load_part(self, part: str) -> List[ReIDItem]:
+        """Find the images of one part ('train', 'query' or 'gallery').
+
+        The default reads the folder ``SPLIT_FOLDERS[part]`` under data_root
+        with ``FILE_PATTERN``.
+
+        Args:
+            part (str): 'train', 'query' or 'gallery'.
+
+        Returns:
+            list[ReIDItem]: The images with their pid and 0-based camid.
+        """
+        folder = osp.join(self.data_root, self.SPLIT_FOLDERS[part])
+        return self.scan_folder(folder)
+
+    # -- helpers for subclasses ---------------------------------------------
+
+    def layout_error(self, problem: str) -> DataLayoutError:
+        """Build an error that names the problem and the expected layout."""
+        return DataLayoutError(
+            f'{type(self).__name__}: {problem}. Expected layout:\n'
+            f'{self.EXPECTED_LAYOUT.strip(chr(10))}')
+
+    def scan_folder(self, folder: str) -> List[ReIDItem]:
+        """Read every image file of a folder (not recursive), sorted by name.
+
+        Files without an image extension (``Thumbs.db`` of Market-1501, ...)
+        are ignored; an image whose name does not match ``FILE_PATTERN`` is an
+        error.
+
+        Args:
+            folder (str): The folder.
+
+        Returns:
+            list[ReIDItem]: One item per image file.
+        """
+        if not osp.isdir(folder):
+            raise self.layout_error(f'folder {folder} does not exist')
+        names = sorted(
+            entry.name for entry in os.scandir(folder)
+            if entry.is_file() and entry.name.lower().endswith(
+                IMAGE_EXTENSIONS))
+        return [self.parse_file_name(osp.join(folder, name)) for name in names]
+
+    def parse_file_name(self, path: str) -> ReIDItem:
+        """Read pid and camera from a file name with ``FILE_PATTERN``.
+
+        Args:
+            path (str): The image path; only its base name is parsed.
+
+        Returns:
+            ReIDItem: The item, with the camera made 0-based.
+        """
+        match = self.FILE_PATTERN.match(osp.basename(path))
+        if match is None:
+            raise ValueError(
+                f'{type(self).__name__}: file name {path} does not match '
+                f'the pattern {self.FILE_PATTERN.pattern!r} of the data set.')
+        cam = int(match.group('cam'))
+        if cam < 1:
+            raise ValueError(f'{type(self).__name__}: file {path} has camera '
+                             f'number {cam}; camera numbers start at 1.')
+        return ReIDItem(path, int(match.group('pid')), cam - 1)
+
+    # -- the shared logic ---------------------------------------------------
+
+    def load_data_list(self) -> List[dict]:
+        """Build the data infos of the split (see the class docstring)."""
+        parts = EVAL_PARTS if self.split == 'test' else (self.split, )
+        data_list = []
+        for part in parts:
+            items = [
+                item for item in self.load_part(part)
+                if item.pid != self.JUNK_PID
+            ]
+            if self.image_check != 'on_load':
+                items = self._drop_corrupt(items)
+            if not items:
+                raise ValueError(
+                    f'{type(self).__name__}: the {part!r} part under '
+                    f'{self.data_root} holds no usable images.')
+            for item in items:
+                info = dict(item._asdict())
+                if part in EVAL_PARTS:
+                    info['is_query'] = part == 'query'
+                data_list.append(info)
+        if self.split == 'train':
+            self._add_train_labels(data_list)
+        self._set_metainfo(data_list)
+        return data_list
+
+    def _drop_corrupt(self, items: List[ReIDItem]) -> List[ReIDItem]:
+        problems = [check_image_file(item.img_path) for item in items]
+        bad = [message for message in problems if message is not None]
+        if not bad:
+            return items
+        listing = '\n  '.join(bad)
+        if self.image_check == 'raise':
+            raise ValueError(f'{type(self).__name__}: {len(bad)} corrupt '
+                             f'image(s):\n  {listing}')
+        warnings.warn(f'{type(self).__name__}: skipping {len(bad)} corrupt '
+                      f'image(s):\n  {listing}')
+        return [item for item, msg in zip(items, problems) if msg is None]
+
+    @staticmethod
+    def _add_train_labels(data_list: List[dict]) -> None:
+        label_of_pid = {
+            pid: label
+            for label, pid in enumerate(sorted({d['pid'] for d in data_list}))
+        }
+        for info in data_list:
+            info['gt_label'] = label_of_pid[info['pid']]
+
+    def _set_metainfo(self, data_list: List[dict]) -> None:
+        pids = {d['pid'] for d in data_list} - {self.DISTRACTOR_PID}
+        self._metainfo.update(
+            dataset_name=self.DATASET_NAME or type(self).__name__,
+            num_ids=len(pids),
+            num_cams=len({d['camid'] for d in data_list}),
+            split=self.split)
+        if self.split == 'test':
+            num_query = sum(d['is_query'] for d in data_list)
+            self._metainfo.update(
+                num_query=num_query, num_gallery=len(data_list) - num_query)
+
+    def get_cat_ids(self, idx: int) -> List[int]:
+        """The training label of a sample, as mmengine's wrappers expect.
+
+        Args:
+            idx (int): The sample index.
+
+        Returns:
+            list[int]: ``[gt_label]`` (train) or ``[pid]`` (other splits).
+        """
+        info = self.get_data_info(idx)
+        return [info.get('gt_label', info['pid'])]
