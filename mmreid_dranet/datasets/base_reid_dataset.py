@@ -7,6 +7,7 @@ from typing import List, NamedTuple, Optional, Sequence
 
 from mmengine.dataset import BaseDataset
 
+from mmreid_dranet.registry import TRANSFORMS
 from .image_integrity import check_image_file
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
@@ -88,10 +89,15 @@ class BaseReIDDataset(BaseDataset):
             raise self.layout_error(f'data root {data_root!r} is not a folder')
         self.split = split
         self.image_check = image_check
+        # Built from our registry, so that plain names (ours, mmcv's) and
+        # 'mmpretrain.' names resolve with or without a default scope.
+        pipeline = [
+            TRANSFORMS.build(t) if isinstance(t, dict) else t
+            for t in pipeline
+        ]
         # The contract promises absolute image paths.
         super().__init__(
-            data_root=osp.abspath(data_root), pipeline=list(pipeline),
-            **kwargs)
+            data_root=osp.abspath(data_root), pipeline=pipeline, **kwargs)
 
     # -- what a subclass provides -------------------------------------------
 

@@ -1,0 +1,145 @@
+"""Bad input gives a clear error naming the file, folder or value."""
+import os.path as osp
+import warnings
+
+import cv2
+import numpy as np
+import pytest
+
+from mmreid_dranet.datasets import (CorruptImageError, DataLayoutError,
+                                    Market1501)
+from mmreid_dranet.datasets.image_integrity import image_bytes_problem
+from mmreid_dranet.datasets.transforms import StrictLoadImageFromFile
+
+GOOD = {
+    'bounding_box_train': ['0002_c1s1_000451_03.jpg', '0003_c2s1_000451_03.jpg'],
+    'query': ['0005_c1s1_001051_00.jpg'],
+    'bounding_box_test': ['0005_c2s1_000151_01.jpg'],
+}
+
+
+@pytest.fixture
+def market_root(tmp_path, write_image):
+    for folder, names in GOOD.items():
+        for name in names:
+            write_image(tmp_path / folder / name, height=32, width=16)
+    return tmp_path
+
+
+def truncate(path, keep=0.6):
+    data = open(path, 'rb').read()
+    with open(path, 'wb') as f:
+        f.write(data[:int(len(data) * keep)])
+
+
+def test_missing_root_names_path_and_layout(tmp_path):
+    missing = str(tmp_path / 'nowhere')
+    with pytest.raises(DataLayoutError) as error:
+        Market1501(missing)
+    assert missing in str(error.value)
+    assert 'bounding_box_train/' in str(error.value)
+
+
+def test_missing_split_folder_names_it(market_root):
+    (market_root / 'query' / GOOD['query'][0]).unlink()
+    (market_root / 'query').rmdir()
+    with pytest.raises(DataLayoutError) as error:
+        Market1501(str(market_root), split='test')
+    assert osp.join(str(market_root), 'query') in str(error.value)
+    assert 'Expected layout' in str(error.value)
+
+
+def test_file_name_off_pattern_is_named(market_root, write_image):
+    write_image(market_root / 'bounding_box_train' / 'person_7.jpg')
+    with pytest.raises(ValueError, match=r'person_7\.jpg'):
+        Market1501(str(market_root))
+
+
+def test_empty_split_is_an_error(market_root):
+    for name in GOOD['query']:
+        (market_root / 'query' / name).unlink()
+    with pytest.raises(ValueError, match="'query' part .* no usable images"):
+        Market1501(str(market_root), split='query')
+
+
+def test_split_of_junk_only_is_empty(market_root, write_image):
+    (market_root / 'query' / GOOD['query'][0]).unlink()
+    write_image(market_root / 'query' / '-1_c1s1_000401_03.jpg')
+    with pytest.raises(ValueError, match='no usable images'):
+        Market1501(str(market_root), split='query')
+
+
+def test_truncated_jpeg_decodes_silently_with_plain_cv2(market_root):
+    # The reason for the strict loader: cv2 hides the damage.
+    path = str(market_root / 'query' / GOOD['query'][0])
+    truncate(path)
+    assert cv2.imread(path) is not None
+
+
+@pytest.mark.parametrize('suffix', ['.jpg', '.png'])
+def test_strict_loader_names_a_truncated_file(tmp_path, write_image, suffix):
+    path = str(tmp_path / f'x{suffix}')
+    pixels = write_image(path, height=32, width=16)
+    loaded = StrictLoadImageFromFile()(dict(img_path=path))
+    np.testing.assert_array_equal(loaded['img'], pixels)
+    assert loaded['ori_shape'] == (32, 16)
+    truncate(path)
+    with pytest.raises(CorruptImageError, match=f'x\\{suffix}: truncated'):
+        StrictLoadImageFromFile()(dict(img_path=path))
+
+
+def test_strict_loader_names_garbage_and_empty_files(tmp_path):
+    garbage, empty = tmp_path / 'garbage.jpg', tmp_path / 'empty.jpg'
+    garbage.write_bytes(b'not an image at all')
+    empty.write_bytes(b'')
+    with pytest.raises(CorruptImageError, match=r'garbage\.jpg.*decoded'):
+        StrictLoadImageFromFile()(dict(img_path=str(garbage)))
+    with pytest.raises(CorruptImageError, match=r'empty\.jpg.*empty'):
+        StrictLoadImageFromFile()(dict(img_path=str(empty)))
+
+
+def test_strict_loader_refuses_ignore_empty():
+    with pytest.raises(ValueError, match='ignore_empty'):
+        StrictLoadImageFromFile(ignore_empty=True)
+
+
+def test_padding_after_jpeg_end_marker_is_accepted(tmp_path, write_image):
+    path = tmp_path / 'padded.jpg'
+    write_image(path)
+    data = path.read_bytes()
+    assert image_bytes_problem(data + b'\0' * 8) is None
+    assert image_bytes_problem(data[:-2]) is not None
+
+
+def test_dataset_pipeline_raises_on_a_corrupt_image(market_root):
+    path = str(market_root / 'bounding_box_train' / GOOD['bounding_box_train'][1])
+    truncate(path)
+    ds = Market1501(str(market_root), pipeline=[
+        dict(type='StrictLoadImageFromFile')])
+    assert ds[0]['img'].shape == (32, 16, 3)
+    with pytest.raises(CorruptImageError, match='0003_c2s1_000451_03'):
+        ds[1]
+
+
+def test_image_check_raise_lists_bad_files_at_init(market_root):
+    path = str(market_root / 'bounding_box_train' / GOOD['bounding_box_train'][0])
+    truncate(path)
+    with pytest.raises(ValueError, match='(?s)1 corrupt.*0002_c1s1_000451_03'):
+        Market1501(str(market_root), image_check='raise')
+
+
+def test_image_check_skip_warns_with_names_and_count(market_root):
+    bad = GOOD['bounding_box_train'][0]
+    truncate(str(market_root / 'bounding_box_train' / bad))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        ds = Market1501(str(market_root), image_check='skip')
+    messages = [str(w.message) for w in caught]
+    assert any('skipping 1 corrupt' in m and bad in m for m in messages)
+    assert len(ds) == 1 and ds.get_data_info(0)['pid'] == 3
+    assert ds.get_data_info(0)['gt_label'] == 0
+
+
+def test_unknown_image_check_is_named(market_root):
+    with pytest.raises(ValueError, match="'sometimes'"):
+        Market1501(str(market_root), image_check='sometimes')
