@@ -1,1 +1,3 @@
-# Filled in by the part that owns this folder.
+from .reid_metric import ReIDMetric
+
+__all__ = ['ReIDMetric']

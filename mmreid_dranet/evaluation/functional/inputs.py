@@ -1,0 +1,107 @@
+"""Conversion and validation of the arrays given to the re-ID evaluation."""
+from typing import Sequence, Tuple, Union
+
+import numpy as np
+import torch
+
+ArrayLike = Union[np.ndarray, torch.Tensor, Sequence]
+
+
+def as_feature_tensor(array: ArrayLike, name: str) -> torch.Tensor:
+    """Return ``array`` as a finite 2-D float32 tensor.
+
+    A float32 CPU tensor is returned as is (no copy), so that large feature
+    sets cost no extra memory.
+
+    Args:
+        array (ndarray | Tensor): N x D features.
+        name (str): Name of the array, used in error messages.
+
+    Returns:
+        Tensor: N x D float32 features, on the device of a given tensor.
+    """
+    tensor = array if isinstance(array, torch.Tensor) else torch.as_tensor(
+        np.asarray(array))
+    if tensor.dim() != 2:
+        raise ValueError(f'{name} must be a 2-D array (N x D), got shape '
+                         f'{tuple(tensor.shape)}')
+    if not tensor.is_floating_point():
+        raise ValueError(f'{name} must hold floating point features, got '
+                         f'{tensor.dtype}')
+    tensor = tensor.detach()
+    if not all(bool(torch.isfinite(rows).all())
+               for rows in row_blocks(tensor)):
+        num_nan = sum(int(torch.isnan(rows).sum())
+                      for rows in row_blocks(tensor))
+        num_inf = sum(int(torch.isinf(rows).sum())
+                      for rows in row_blocks(tensor))
+        raise ValueError(f'{name} contains {num_nan} NaN and {num_inf} inf '
+                         f'values (of {tensor.numel()} entries); the '
+                         'features must be finite')
+    return tensor.float()
+
+
+def row_blocks(tensor: torch.Tensor, block_elements: int = 1 << 22):
+    """Yield row blocks of ``tensor`` of about ``block_elements`` entries.
+
+    Element-wise passes over large feature sets go block by block, so that
+    their temporaries stay small.
+    """
+    rows = max(1, block_elements // max(tensor[0].numel(), 1)) if len(
+        tensor) else 1
+    for start in range(0, len(tensor), rows):
+        yield tensor[start:start + rows]
+
+
+def squared_norms(features: torch.Tensor) -> torch.Tensor:
+    """Row-wise squared L2 norms, computed block by block.
+
+    Args:
+        features (Tensor): N x D features.
+
+    Returns:
+        Tensor: N squared norms.
+    """
+    if len(features) == 0:
+        return features.new_zeros(0)
+    return torch.cat([rows.pow(2).sum(dim=1) for rows in row_blocks(features)])
+
+
+def as_label_tensor(array: ArrayLike, name: str) -> torch.Tensor:
+    """Return ``array`` as a 1-D int64 tensor of person or camera ids.
+
+    Args:
+        array (ndarray | Tensor | Sequence[int]): N integer labels.
+        name (str): Name of the array, used in error messages.
+
+    Returns:
+        Tensor: N int64 labels.
+    """
+    tensor = array if isinstance(array, torch.Tensor) else torch.as_tensor(
+        np.asarray(array))
+    if tensor.dim() != 1:
+        raise ValueError(f'{name} must be a 1-D array, got shape '
+                         f'{tuple(tensor.shape)}')
+    if tensor.is_floating_point() or tensor.is_complex():
+        if tensor.numel() and not bool((tensor == tensor.round()).all()):
+            raise ValueError(f'{name} must hold integer ids, got non-integer '
+                             f'values of dtype {tensor.dtype}')
+    return tensor.detach().long()
+
+
+def check_same_length(*named_arrays: Tuple[str, object]) -> int:
+    """Check that arrays describing the same samples have the same length.
+
+    Args:
+        *named_arrays (tuple[str, object]): ``(name, array)`` pairs.
+
+    Returns:
+        int: The common length.
+    """
+    lengths = {name: len(array) for name, array in named_arrays}
+    if len(set(lengths.values())) > 1:
+        described = ', '.join(f'{name} has {length}'
+                              for name, length in lengths.items())
+        raise ValueError(f'arrays of the same samples differ in length: '
+                         f'{described}')
+    return next(iter(lengths.values()))

@@ -1,0 +1,168 @@
+"""Ranks of the true matches of each query, without sorting the gallery.
+
+The standard protocol sorts each query's distance row, drops the gallery
+entries of the query's own identity seen by the query's own camera ("junk"),
+and reads the positions of the true matches (same identity, other camera).
+Only those positions matter, so instead of sorting G distances per query this
+module counts, for each true match, the valid gallery entries that come
+before it:
+
+1. the largest true-match distance ``tau`` of the query bounds the search:
+   an entry ranked after every true match changes no score;
+2. the entries with ``d <= tau``, minus the query's own identity, are the
+   candidates (few for a useful model, all of the gallery at worst);
+3. every distance becomes an integer key ``(row, float bits, gallery index)``
+   whose integer order is the order of a stable sort of the row (equal
+   distances: lower gallery index first; float bits of a non-negative float
+   are ordered like the floats); one ``searchsorted`` of the candidate keys
+   among the sorted true-match keys and one ``bincount`` give, for every
+   true match, how many candidates precede it.
+
+Rank of the t-th true match (1-based) = t + preceding candidates. The result
+equals that of an argsort-based evaluator using ``argsort(kind='stable')``.
+"""
+from typing import NamedTuple, Tuple
+
+import torch
+
+_FLOAT_BITS = 31  # bits of a non-negative float32 pattern (sign bit is 0)
+
+
+class GalleryIdentityIndex:
+    """The gallery grouped by person id, to find a query's same-id entries.
+
+    Args:
+        gallery_pids (Tensor): G int64 person ids.
+        gallery_camids (Tensor): G int64 camera ids.
+    """
+
+    def __init__(self, gallery_pids: torch.Tensor,
+                 gallery_camids: torch.Tensor):
+        self.num_gallery = len(gallery_pids)
+        order = torch.argsort(gallery_pids, stable=True)
+        self.order = order
+        self.sorted_pids = gallery_pids[order]
+        self.sorted_camids = gallery_camids[order]
+
+    def members(self, query_pids: torch.Tensor, query_camids: torch.Tensor
+                ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Gallery entries sharing the person id of each query.
+
+        Args:
+            query_pids (Tensor): C int64 person ids.
+            query_camids (Tensor): C int64 camera ids.
+
+        Returns:
+            tuple[Tensor]: ``cols`` (C x K gallery indices, padded with 0),
+            ``is_match`` (C x K, same id and another camera) and ``is_junk``
+            (C x K, same id and same camera); K is the largest group.
+        """
+        start = torch.searchsorted(self.sorted_pids, query_pids)
+        end = torch.searchsorted(self.sorted_pids, query_pids, right=True)
+        counts = end - start
+        width = int(counts.max()) if len(counts) else 0
+        offsets = torch.arange(width, device=start.device)
+        is_member = offsets.unsqueeze(0) < counts.unsqueeze(1)
+        positions = (start.unsqueeze(1) + offsets).clamp_max(
+            max(self.num_gallery - 1, 0))
+        cols = torch.where(is_member, self.order[positions], 0)
+        same_cam = self.sorted_camids[positions] == query_camids.unsqueeze(1)
+        return cols, is_member & ~same_cam, is_member & same_cam
+
+
+class MatchRanks(NamedTuple):
+    """Ranks of the true matches of a block of queries.
+
+    Attributes:
+        ranks (Tensor): T int64 ranks (1-based, junk removed), grouped by
+            query and ascending within a query.
+        query (Tensor): T int64 query index (within the block) of each rank.
+        order (Tensor): T int64 position (0-based) of each true match among
+            its query's true matches.
+        num_matches (Tensor): C int64 number of true matches per query.
+    """
+    ranks: torch.Tensor
+    query: torch.Tensor
+    order: torch.Tensor
+    num_matches: torch.Tensor
+
+
+def rank_true_matches(dist: torch.Tensor, query_pids: torch.Tensor,
+                      query_camids: torch.Tensor,
+                      index: GalleryIdentityIndex) -> MatchRanks:
+    """Rank of every true match of a block of queries.
+
+    Args:
+        dist (Tensor): C x G float32 distances, all >= 0 (no NaN).
+        query_pids (Tensor): C int64 person ids.
+        query_camids (Tensor): C int64 camera ids.
+        index (GalleryIdentityIndex): The gallery's identities.
+
+    Returns:
+        MatchRanks: The ranks, as if each row were sorted stably.
+    """
+    num_rows, num_gallery = dist.shape
+    col_bits = max(1, (num_gallery - 1).bit_length())
+    max_rows = 1 << (63 - _FLOAT_BITS - col_bits)
+    if num_rows > max_rows:  # the row must fit in the key's high bits
+        parts = [
+            rank_true_matches(dist[s:s + max_rows], query_pids[s:s + max_rows],
+                              query_camids[s:s + max_rows], index)
+            for s in range(0, num_rows, max_rows)
+        ]
+        return _concat_blocks(parts, max_rows)
+
+    device = dist.device
+    cols, is_match, is_junk = index.members(query_pids, query_camids)
+    member_dist = dist.gather(1, cols)
+    match_dist = torch.where(is_match, member_dist, -1.0)
+    tau = torch.cat([match_dist, match_dist.new_full((num_rows, 1), -1.0)],
+                    dim=1).amax(dim=1)  # -1: no true match, no candidate
+    candidates = dist <= tau.unsqueeze(1)
+    rows = torch.arange(num_rows, device=device).unsqueeze(1).expand_as(cols)
+    is_member = is_match | is_junk
+    candidates[rows[is_member], cols[is_member]] = False
+    cand_rows, cand_cols = candidates.nonzero(as_tuple=True)
+    del candidates
+    cand_keys = _sort_keys(cand_rows, dist[cand_rows, cand_cols], cand_cols,
+                           col_bits)
+
+    # Sorted keys of the true matches, each row closed by a sentinel above
+    # any key of that row, so that rows never share a histogram bin.
+    num_matches = is_match.sum(dim=1)
+    match_keys = _sort_keys(rows[is_match], member_dist[is_match],
+                            cols[is_match], col_bits)
+    sentinels = (torch.arange(num_rows, device=device) + 1 <<
+                 (_FLOAT_BITS + col_bits)) - 1
+    bounds = torch.sort(torch.cat([match_keys, sentinels])).values
+    bins = torch.searchsorted(bounds, cand_keys)
+    counts = torch.bincount(bins, minlength=len(bounds))
+    preceding = torch.cumsum(counts, dim=0) - counts  # exclusive
+
+    row_start = torch.cumsum(num_matches + 1, dim=0) - (num_matches + 1)
+    is_sentinel = torch.zeros(len(bounds), dtype=torch.bool, device=device)
+    is_sentinel[row_start + num_matches] = True
+    query = torch.repeat_interleave(
+        torch.arange(num_rows, device=device), num_matches)
+    position = torch.nonzero(~is_sentinel).squeeze(1)
+    order = position - row_start[query]
+    # Candidates before match t of a row: those in the row's bins 0..t.
+    before = preceding[position + 1] - preceding[row_start[query]]
+    return MatchRanks(before + order + 1, query, order, num_matches)
+
+
+def _sort_keys(rows: torch.Tensor, dist: torch.Tensor, cols: torch.Tensor,
+               col_bits: int) -> torch.Tensor:
+    """int64 keys ordered like ``(row, distance, gallery index)``."""
+    # The sign bit is dropped so that -0.0 and +0.0 give the same key.
+    bits = dist.contiguous().view(torch.int32).to(torch.int64) & 0x7FFFFFFF
+    return (rows << (_FLOAT_BITS + col_bits)) | (bits << col_bits) | cols
+
+
+def _concat_blocks(parts, rows_per_part: int) -> MatchRanks:
+    return MatchRanks(
+        ranks=torch.cat([p.ranks for p in parts]),
+        query=torch.cat(
+            [p.query + i * rows_per_part for i, p in enumerate(parts)]),
+        order=torch.cat([p.order for p in parts]),
+        num_matches=torch.cat([p.num_matches for p in parts]))

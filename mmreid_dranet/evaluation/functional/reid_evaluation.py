@@ -1,0 +1,270 @@
+"""The re-ID evaluation protocol: CMC, mAP and mINP of a query/gallery split.
+
+Protocol (as in the evaluators the re-ID community uses): for each query,
+gallery entries with the query's person id AND camera are removed; the
+remaining gallery is ranked by distance; equal distances keep gallery order
+(a stable sort). Rank-k CMC is 1 when a true match is within the top k;
+AP is the mean of the precision at each true match; INP is the number of
+true matches over the rank of the last one. Queries without any true match
+are left out of every average and counted. All numbers are percentages.
+"""
+import warnings
+from typing import Callable, NamedTuple, Optional, Sequence
+
+import numpy as np
+import torch
+
+from .distance import PairwiseDistance, check_metric
+from .inputs import (ArrayLike, as_feature_tensor, as_label_tensor,
+                     check_same_length)
+from .ranking import GalleryIdentityIndex, rank_true_matches
+
+# Elements of one query-block x gallery distance block; bounds the memory of
+# the ranking to a few hundred MB whatever the gallery size.
+DEFAULT_BLOCK_ELEMENTS = 1 << 24
+
+
+class QueryScores(NamedTuple):
+    """Per-query results of the protocol.
+
+    Attributes:
+        ap (ndarray): Q float64 average precision in [0, 1], NaN for a query
+            without true match.
+        inp (ndarray): Q float64 inverse negative penalty, NaN likewise.
+        first_match_rank (ndarray): Q int64 rank (1-based) of the first true
+            match, 0 for a query without one.
+        num_matches (ndarray): Q int64 number of true matches.
+    """
+    ap: np.ndarray
+    inp: np.ndarray
+    first_match_rank: np.ndarray
+    num_matches: np.ndarray
+
+
+def score_queries(distance_block: Callable[[int, int], torch.Tensor],
+                  query_pids: torch.Tensor,
+                  query_camids: torch.Tensor,
+                  gallery_pids: torch.Tensor,
+                  gallery_camids: torch.Tensor,
+                  chunk_size: Optional[int] = None) -> QueryScores:
+    """Score every query, a block of ``chunk_size`` queries at a time.
+
+    Args:
+        distance_block (callable): ``distance_block(start, end)`` returns the
+            (end - start) x G float32 distances (>= 0) of those queries.
+        query_pids, query_camids (Tensor): Q int64 ids of the queries.
+        gallery_pids, gallery_camids (Tensor): G int64 ids of the gallery.
+        chunk_size (int, optional): Queries per block. Defaults to as many
+            as keep a block under ``DEFAULT_BLOCK_ELEMENTS`` distances.
+
+    Returns:
+        QueryScores: The per-query results; they do not depend on
+        ``chunk_size`` for a given distance function.
+    """
+    num_query, num_gallery = len(query_pids), len(gallery_pids)
+    chunk_size = _check_chunk_size(chunk_size, num_gallery)
+    index = GalleryIdentityIndex(gallery_pids, gallery_camids)
+    ap = np.full(num_query, np.nan)
+    inp = np.full(num_query, np.nan)
+    first_rank = np.zeros(num_query, dtype=np.int64)
+    num_matches = np.zeros(num_query, dtype=np.int64)
+    for start in range(0, num_query, chunk_size):
+        end = min(start + chunk_size, num_query)
+        block = rank_true_matches(
+            distance_block(start, end), query_pids[start:end],
+            query_camids[start:end], index)
+        ranks = block.ranks.cpu().numpy().astype(np.float64)
+        query = block.query.cpu().numpy()
+        order = block.order.cpu().numpy()
+        counts = block.num_matches.cpu().numpy()
+        has_match = counts > 0
+        rows = np.arange(start, end)[has_match]
+        precision = (order + 1) / ranks
+        ap[rows] = np.bincount(
+            query, weights=precision, minlength=end - start)[has_match] / \
+            counts[has_match]
+        is_first = order == 0
+        first_rank[start + query[is_first]] = ranks[is_first]
+        is_last = order == counts[query] - 1
+        inp[start + query[is_last]] = counts[query[is_last]] / ranks[is_last]
+        num_matches[start:end] = counts
+    return QueryScores(ap, inp, first_rank, num_matches)
+
+
+def summarize_scores(scores: QueryScores,
+                     topk: Sequence[int] = (1, 5, 10),
+                     warn: bool = True) -> dict:
+    """Average per-query scores into the reported metrics.
+
+    Args:
+        scores (QueryScores): From :func:`score_queries`.
+        topk (Sequence[int]): The CMC ranks to report.
+        warn (bool): Warn with the count of queries without a true match.
+
+    Returns:
+        dict: ``R{k}`` for each k, ``mAP``, ``mINP`` (percent, float),
+        ``num_valid_queries`` and ``num_skipped_queries`` (int).
+    """
+    topk = _check_topk(topk)
+    valid = scores.num_matches > 0
+    num_valid = int(valid.sum())
+    num_skipped = len(valid) - num_valid
+    if num_valid == 0:
+        raise ValueError(
+            f'none of the {len(valid)} queries has a true match in the '
+            'gallery (same person id, another camera): nothing to evaluate; '
+            'check that query and gallery come from the same split')
+    if num_skipped and warn:
+        warnings.warn(
+            f'{num_skipped} of {len(valid)} queries have no true match in '
+            'the gallery and are left out of CMC, mAP and mINP',
+            stacklevel=3)
+    first_rank = scores.first_match_rank[valid]
+    results = {
+        f'R{k}': float(np.mean(first_rank <= k) * 100)
+        for k in topk
+    }
+    results['mAP'] = float(np.mean(scores.ap[valid]) * 100)
+    results['mINP'] = float(np.mean(scores.inp[valid]) * 100)
+    results['num_valid_queries'] = num_valid
+    results['num_skipped_queries'] = num_skipped
+    return results
+
+
+def evaluate_reid(query_feats: ArrayLike,
+                  gallery_feats: ArrayLike,
+                  query_pids: ArrayLike,
+                  gallery_pids: ArrayLike,
+                  query_camids: ArrayLike,
+                  gallery_camids: ArrayLike,
+                  metric: str = 'euclidean',
+                  topk: Sequence[int] = (1, 5, 10),
+                  rerank: bool = False,
+                  rerank_cfg: Optional[dict] = None,
+                  chunk_size: Optional[int] = None,
+                  return_scores: bool = False) -> dict:
+    """Evaluate query features against gallery features.
+
+    Args:
+        query_feats (ndarray | Tensor): Q x D query embeddings.
+        gallery_feats (ndarray | Tensor): G x D gallery embeddings.
+        query_pids, gallery_pids (ndarray | Tensor): Q / G person ids.
+        query_camids, gallery_camids (ndarray | Tensor): Q / G camera ids.
+        metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
+            ``'euclidean'``.
+        topk (Sequence[int]): CMC ranks to report. Defaults to (1, 5, 10).
+        rerank (bool): Rank by k-reciprocal re-ranked distances.
+        rerank_cfg (dict, optional): Keyword arguments of
+            :class:`KReciprocalReranker` (``k1``, ``k2``, ``lambda_value``).
+        chunk_size (int, optional): Queries per distance block; bounds the
+            memory. The results do not depend on it.
+        return_scores (bool): Also return the per-query :class:`QueryScores`
+            under ``'scores'`` and the distance function that was ranked,
+            ``(start, end) -> (end - start) x G`` distances of those
+            queries, under ``'distance_block'`` (e.g. to draw ranked lists).
+
+    Returns:
+        dict: ``R{k}``, ``mAP``, ``mINP`` in percent, ``num_valid_queries``
+        and ``num_skipped_queries``.
+    """
+    check_metric(metric)
+    query_feats = as_feature_tensor(query_feats, 'query_feats')
+    gallery_feats = as_feature_tensor(gallery_feats, 'gallery_feats')
+    device = query_feats.device
+    query_pids = as_label_tensor(query_pids, 'query_pids').to(device)
+    gallery_pids = as_label_tensor(gallery_pids, 'gallery_pids').to(device)
+    query_camids = as_label_tensor(query_camids, 'query_camids').to(device)
+    gallery_camids = as_label_tensor(gallery_camids,
+                                     'gallery_camids').to(device)
+    check_same_length(('query_feats', query_feats), ('query_pids', query_pids),
+                      ('query_camids', query_camids))
+    num_gallery = check_same_length(('gallery_feats', gallery_feats),
+                                    ('gallery_pids', gallery_pids),
+                                    ('gallery_camids', gallery_camids))
+    if len(query_feats) == 0:
+        raise ValueError('the query set is empty')
+    if num_gallery == 0:
+        raise ValueError('the gallery is empty: nothing to rank')
+    if query_feats.shape[1] != gallery_feats.shape[1]:
+        raise ValueError(f'query_feats have {query_feats.shape[1]} dimensions '
+                         f'but gallery_feats have {gallery_feats.shape[1]}')
+
+    if rerank:
+        from .rerank import KReciprocalReranker
+        reranker = KReciprocalReranker(query_feats, gallery_feats, metric,
+                                       **(rerank_cfg or {}))
+
+        def distance_block(start, end):
+            return reranker.distances(start, end)
+    else:
+        distance = PairwiseDistance(gallery_feats, metric)
+
+        def distance_block(start, end):
+            return distance(query_feats[start:end])
+
+    scores = score_queries(distance_block, query_pids, query_camids,
+                           gallery_pids, gallery_camids, chunk_size)
+    results = summarize_scores(scores, topk)
+    if return_scores:
+        results['scores'] = scores
+        results['distance_block'] = distance_block
+    return results
+
+
+def evaluate_distance_matrix(distmat: ArrayLike,
+                             query_pids: ArrayLike,
+                             gallery_pids: ArrayLike,
+                             query_camids: ArrayLike,
+                             gallery_camids: ArrayLike,
+                             topk: Sequence[int] = (1, 5, 10),
+                             chunk_size: Optional[int] = None) -> dict:
+    """The protocol on a given Q x G distance matrix (e.g. a user's own).
+
+    Args:
+        distmat (ndarray | Tensor): Q x G distances (smaller is closer).
+        query_pids, gallery_pids, query_camids, gallery_camids: As in
+            :func:`evaluate_reid`.
+        topk (Sequence[int]): CMC ranks to report.
+        chunk_size (int, optional): Queries per block.
+
+    Returns:
+        dict: As :func:`evaluate_reid`.
+    """
+    distmat = as_feature_tensor(distmat, 'distmat')
+    pids = [as_label_tensor(a, n) for a, n in (
+        (query_pids, 'query_pids'), (gallery_pids, 'gallery_pids'),
+        (query_camids, 'query_camids'), (gallery_camids, 'gallery_camids'))]
+    check_same_length(('distmat rows', distmat), ('query_pids', pids[0]),
+                      ('query_camids', pids[2]))
+    check_same_length(('distmat columns', distmat.t()),
+                      ('gallery_pids', pids[1]), ('gallery_camids', pids[3]))
+    if distmat.numel() == 0:
+        raise ValueError(f'distmat is empty (shape {tuple(distmat.shape)})')
+    # The ranking compares float bit patterns, which are ordered like the
+    # floats only for values >= 0.
+    minimum = float(distmat.min())
+    if minimum < 0:
+        raise ValueError(f'distmat has negative entries (min {minimum:.4g}); '
+                         'give distances (>= 0), not similarities')
+    scores = score_queries(lambda s, e: distmat[s:e], pids[0], pids[2],
+                           pids[1], pids[3], chunk_size)
+    return summarize_scores(scores, topk)
+
+
+def _check_chunk_size(chunk_size: Optional[int], num_gallery: int) -> int:
+    if chunk_size is None:
+        return max(1, DEFAULT_BLOCK_ELEMENTS // max(num_gallery, 1))
+    if isinstance(chunk_size, bool) or not isinstance(
+            chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f'chunk_size must be a positive int, got '
+                         f'{chunk_size!r}')
+    return int(chunk_size)
+
+
+def _check_topk(topk: Sequence[int]) -> tuple:
+    topk = tuple(topk)
+    if not topk or any(
+            isinstance(k, bool) or not isinstance(k, (int, np.integer))
+            or k < 1 for k in topk):
+        raise ValueError(f'topk must be positive ints, got {topk!r}')
+    return topk

@@ -1,0 +1,154 @@
+"""ReIDMetric: the re-ID protocol inside mmengine's Runner."""
+import os
+import os.path as osp
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+
+from mmreid_dranet.registry import METRICS
+from ..functional.distance import check_metric
+from ..functional.feature_io import save_features
+from ..functional.reid_evaluation import _check_topk, evaluate_reid
+
+_SAMPLE_KEYS = ('pred_feature', 'pid', 'camid', 'is_query')
+
+
+@METRICS.register_module()
+class ReIDMetric(BaseMetric):
+    """CMC, mAP and mINP of a query + gallery test set.
+
+    ``process`` keeps one record per sample (embedding, pid, camid,
+    is_query, img_path), so that mmengine's ``collect_results`` can restore
+    the dataset order and drop the distributed sampler's padding by the
+    dataset size: 1 and N processes give the same numbers.
+    ``compute_metrics`` runs on rank 0 only, which is also the only rank
+    that writes ``dump_path`` and ``show_dir``.
+
+    Args:
+        metric (str): ``'euclidean'`` or ``'cosine'``.
+        topk (Sequence[int]): CMC ranks reported as ``R{k}``.
+        rerank (bool): Evaluate k-reciprocal re-ranked distances.
+        rerank_cfg (dict, optional): ``k1``, ``k2``, ``lambda_value``...
+        normalize_features (bool): L2-normalise embeddings first.
+        dump_path (str, optional): Save embeddings, labels and image paths
+            to this npz file (see ``tools/analysis_tools/eval_features.py``).
+        show_dir (str, optional): Write ranked-list pictures here.
+        show_topk (int): Gallery images per picture.
+        show_num_queries (int): Worst and best queries drawn (each).
+        chunk_size (int, optional): Queries per distance block.
+        collect_device (str): ``'cpu'`` or ``'gpu'``.
+        prefix (str, optional): Defaults to ``'reid'``.
+        collect_dir (str, optional): See ``BaseMetric``.
+    """
+    default_prefix = 'reid'
+
+    def __init__(self,
+                 metric: str = 'euclidean',
+                 topk: Sequence[int] = (1, 5, 10),
+                 rerank: bool = False,
+                 rerank_cfg: Optional[dict] = None,
+                 normalize_features: bool = False,
+                 dump_path: Optional[str] = None,
+                 show_dir: Optional[str] = None,
+                 show_topk: int = 10,
+                 show_num_queries: int = 20,
+                 chunk_size: Optional[int] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None,
+                 collect_dir: Optional[str] = None) -> None:
+        super().__init__(collect_device, prefix, collect_dir)
+        self.metric = check_metric(metric)
+        self.topk = _check_topk(topk)
+        self.rerank = rerank
+        self.rerank_cfg = dict(rerank_cfg or {})
+        self.normalize_features = normalize_features
+        self.dump_path = dump_path
+        self.show_dir = show_dir
+        self.show_topk = show_topk
+        self.show_num_queries = show_num_queries
+        self.chunk_size = chunk_size
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        """Keep the embedding and labels of each predicted sample.
+
+        Args:
+            data_batch: Unused.
+            data_samples (Sequence[dict]): ``DataSample.to_dict()`` of the
+                model's predictions.
+        """
+        for sample in data_samples:
+            missing = [k for k in _SAMPLE_KEYS if k not in sample]
+            if missing:
+                raise KeyError(
+                    f'predicted sample {sample.get("img_path", "?")!r} lacks '
+                    f'{missing}: the model must set pred_feature and the '
+                    "pipeline pack pid, camid and is_query "
+                    "(PackInputs algorithm_keys)")
+            self.results.append(
+                dict(
+                    feature=sample['pred_feature'].detach().float().cpu()
+                    .flatten(),
+                    pid=_as_int(sample['pid']),
+                    camid=_as_int(sample['camid']),
+                    is_query=bool(_as_int(sample['is_query'])),
+                    img_path=str(sample.get('img_path', ''))))
+
+    def compute_metrics(self, results: list) -> dict:
+        """Evaluate the query samples against the gallery samples.
+
+        Args:
+            results (list[dict]): Records of every sample, in dataset order.
+
+        Returns:
+            dict: ``mAP``, ``R{k}`` and ``mINP`` in percent.
+        """
+        feats = torch.stack([r['feature'] for r in results])
+        if self.normalize_features:
+            feats = torch.nn.functional.normalize(feats, dim=1)
+        is_query = torch.tensor([r['is_query'] for r in results])
+        pids = torch.tensor([r['pid'] for r in results])
+        camids = torch.tensor([r['camid'] for r in results])
+        paths = np.array([r['img_path'] for r in results], dtype=np.str_)
+        if not bool(is_query.any()):
+            raise ValueError(f'none of the {len(results)} evaluated samples '
+                             'is a query (is_query=False everywhere)')
+        query, gallery = is_query, ~is_query
+        evaluation = evaluate_reid(
+            feats[query], feats[gallery], pids[query], pids[gallery],
+            camids[query], camids[gallery], self.metric, self.topk,
+            self.rerank, self.rerank_cfg, self.chunk_size,
+            return_scores=self.show_dir is not None)
+        if self.dump_path:
+            os.makedirs(osp.dirname(osp.abspath(self.dump_path)),
+                        exist_ok=True)
+            path = save_features(self.dump_path, feats[query].numpy(),
+                                 feats[gallery].numpy(), pids[query].numpy(),
+                                 pids[gallery].numpy(), camids[query].numpy(),
+                                 camids[gallery].numpy(), paths[query.numpy()],
+                                 paths[gallery.numpy()])
+            print_log(f'Saved re-ID embeddings to {path}', logger='current')
+        if self.show_dir:
+            from mmreid_dranet.visualization import save_ranked_lists
+            written = save_ranked_lists(
+                self.show_dir, evaluation['scores'].ap,
+                evaluation['distance_block'], pids[query], camids[query],
+                pids[gallery], camids[gallery], paths[query.numpy()],
+                paths[gallery.numpy()], self.show_topk, self.show_num_queries)
+            print_log(f'Wrote {len(written)} ranked-list pictures to '
+                      f'{self.show_dir}', logger='current')
+        metrics = {'mAP': evaluation['mAP']}
+        metrics.update({f'R{k}': evaluation[f'R{k}'] for k in self.topk})
+        metrics['mINP'] = evaluation['mINP']
+        return metrics
+
+
+def _as_int(value) -> int:
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        if np.prod(value.shape, dtype=np.int64) != 1:
+            raise ValueError(f'expected one id, got an array of shape '
+                             f'{tuple(value.shape)}')
+        value = value.item()
+    return int(value)
