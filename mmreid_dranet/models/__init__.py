@@ -1,1 +1,7 @@
-# Filled in by the part that owns this folder.
+"""Models of mmreid_dranet; importing this fills the MODELS registry."""
+from .backbones import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403
+from .reid import ReIDModel
+
+__all__ = ['ReIDModel']

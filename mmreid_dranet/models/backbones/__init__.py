@@ -1,1 +1,3 @@
-# Filled in by the part that owns this folder.
+from .reid_resnet import ReIDResNet, convert_resnet_state_dict
+
+__all__ = ['ReIDResNet', 'convert_resnet_state_dict']

@@ -1,1 +1,5 @@
-# Filled in by the part that owns this folder.
+from .bn_classifier import BNClassifier
+from .dra_head import DRAHead
+from .linear_head import ReIDLinearHead
+
+__all__ = ['BNClassifier', 'DRAHead', 'ReIDLinearHead']

@@ -1,1 +1,2 @@
-# Filled in by the part that owns this folder.
+# The DRANet losses are plain (label-smoothed) cross-entropies, computed in
+# the heads with torch.nn.functional.cross_entropy: no custom loss module.

@@ -1,1 +1,4 @@
-# Filled in by the part that owns this folder.
+from .dra_neck import DRANeck, DRANeckOutput
+from .dra_part import DRAPartBranch, DRAPartOutput
+
+__all__ = ['DRANeck', 'DRANeckOutput', 'DRAPartBranch', 'DRAPartOutput']

@@ -1,0 +1,162 @@
+"""DRANet head: the SIC, RCAM and RSAM identity losses."""
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+
+from mmreid_dranet.registry import MODELS
+from ..necks.dra_neck import DRANeckOutput
+from ..utils import check_labels, top1_accuracy
+from .bn_classifier import BNClassifier
+
+LOSS_NAMES = ('sic', 'rcam', 'rsam')
+
+
+@MODELS.register_module()
+class DRAHead(BaseModule):
+    """Three softmax identity losses over the parts of :class:`DRANeck`.
+
+    - ``loss_sic``: cross-entropy of GAP(H), the SIC class-map logits (their
+      weights live in the neck, which needs the maps for RSAM);
+    - ``loss_rcam``: cross-entropy of a BN + linear classifier over GAP(C);
+    - ``loss_rsam``: the same over GAP(D).
+
+    Each is averaged over the parts (every part has its own classifiers)
+    and scaled by its weight. A switched-off branch has no loss key. The
+    training accuracies ``acc_sic``/``acc_rcam``/``acc_rsam`` (top-1, %) go
+    to the log only: mmengine sums the keys containing 'loss'.
+
+    Args:
+        num_classes (int): Training identities.
+        in_channels (int): K, the neck's ``reduce_channels``.
+        num_parts (int): Parts of the neck. Defaults to 3.
+        use_rcam (bool): Add ``loss_rcam``. Defaults to True.
+        use_rsam (bool): Add ``loss_rsam``. Defaults to True.
+        label_smoothing (float): Label smoothing of every cross-entropy, in
+            [0, 1). Defaults to 0.
+        loss_weights (dict): Weight of each loss, keys 'sic', 'rcam',
+            'rsam'; a missing key weighs 1. Defaults to all 1.
+        init_cfg (dict, optional): Initialisation config. Defaults to a
+            normal(std=0.001) classifier init, as in the strong baselines.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: int,
+                 num_parts: int = 3,
+                 use_rcam: bool = True,
+                 use_rsam: bool = True,
+                 label_smoothing: float = 0.0,
+                 loss_weights: Optional[Dict[str, float]] = None,
+                 init_cfg: Optional[dict] = dict(
+                     type='Normal', layer='Linear', std=0.001)):
+        super().__init__(init_cfg=init_cfg)
+        if num_classes < 1:
+            raise ValueError(
+                f'DRAHead: num_classes must be >= 1, got {num_classes!r}.')
+        if not 0 <= label_smoothing < 1:
+            raise ValueError('DRAHead: label_smoothing must be in [0, 1), '
+                             f'got {label_smoothing!r}.')
+        loss_weights = dict(loss_weights or {})
+        unknown = set(loss_weights) - set(LOSS_NAMES)
+        if unknown:
+            raise KeyError(f'DRAHead: unknown loss_weights keys '
+                           f'{sorted(unknown)}, expected {LOSS_NAMES}.')
+        self.num_classes = num_classes
+        self.in_channels = in_channels
+        self.num_parts = num_parts
+        self.use_rcam = use_rcam
+        self.use_rsam = use_rsam
+        self.label_smoothing = label_smoothing
+        self.loss_weights = {
+            name: float(loss_weights.get(name, 1.0))
+            for name in LOSS_NAMES
+        }
+        self.rcam_classifiers = self._classifiers() if use_rcam else None
+        self.rsam_classifiers = self._classifiers() if use_rsam else None
+
+    def _classifiers(self) -> nn.ModuleList:
+        return nn.ModuleList(
+            BNClassifier(self.in_channels, self.num_classes)
+            for _ in range(self.num_parts))
+
+    def _check_neck_output(self, outputs: DRANeckOutput) -> None:
+        if not isinstance(outputs, DRANeckOutput):
+            raise TypeError('DRAHead needs the DRANeck.forward_train output, '
+                            f'got {type(outputs).__name__}.')
+        if len(outputs.parts) != self.num_parts:
+            raise ValueError(f'DRAHead: num_parts={self.num_parts} but the '
+                             f'neck gave {len(outputs.parts)} parts.')
+        part = outputs.parts[0]
+        needs = [('identity_logits', True, 'num_classes'),
+                 ('channel_reversed', self.use_rcam, 'use_rcam=True'),
+                 ('spatial_reversed', self.use_rsam,
+                  'use_rsam=True, num_classes and labels')]
+        for field, needed, neck_setting in needs:
+            if needed and getattr(part, field) is None:
+                raise ValueError(
+                    f'DRAHead: the neck output has no {field}; build the '
+                    f'neck with {neck_setting} to match the head.')
+
+    def _cross_entropy(self, logits: List[torch.Tensor],
+                       labels: torch.Tensor) -> torch.Tensor:
+        return torch.stack([
+            F.cross_entropy(part_logits, labels,
+                            label_smoothing=self.label_smoothing)
+            for part_logits in logits
+        ]).mean()
+
+    def logits(self, outputs: DRANeckOutput) -> Dict[str, List[torch.Tensor]]:
+        """Identity logits of each enabled branch, one N x num_classes
+        tensor per part.
+
+        Args:
+            outputs (DRANeckOutput): Output of ``DRANeck.forward_train``.
+
+        Returns:
+            dict[str, list[Tensor]]: Keys among 'sic', 'rcam', 'rsam'.
+        """
+        self._check_neck_output(outputs)
+        parts = outputs.parts
+        logits = dict(sic=[part.identity_logits for part in parts])
+        if self.use_rcam:
+            logits['rcam'] = [
+                classify(part.channel_reversed.mean(dim=(2, 3)))
+                for classify, part in zip(self.rcam_classifiers, parts)
+            ]
+        if self.use_rsam:
+            logits['rsam'] = [
+                classify(part.spatial_reversed.mean(dim=(2, 3)))
+                for classify, part in zip(self.rsam_classifiers, parts)
+            ]
+        return logits
+
+    def loss(self, outputs: DRANeckOutput,
+             gt_labels: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """The weighted losses and the training accuracies.
+
+        Args:
+            outputs (DRANeckOutput): Output of ``DRANeck.forward_train``.
+            gt_labels (Tensor): N labels in [0, num_classes).
+
+        Returns:
+            dict[str, Tensor]: ``loss_<name>`` and ``acc_<name>`` for each
+            enabled branch.
+        """
+        check_labels(gt_labels, self.num_classes, 'DRAHead')
+        losses = {}
+        for name, logits in self.logits(outputs).items():
+            if logits[0].size(1) != self.num_classes:
+                raise ValueError(
+                    f'DRAHead: the {name} logits have {logits[0].size(1)} '
+                    f'classes, the head num_classes={self.num_classes}.')
+            losses[f'loss_{name}'] = self.loss_weights[name] * (
+                self._cross_entropy(logits, gt_labels))
+            with torch.no_grad():
+                losses[f'acc_{name}'] = torch.stack([
+                    top1_accuracy(part_logits, gt_labels)
+                    for part_logits in logits
+                ]).mean()
+        return losses
