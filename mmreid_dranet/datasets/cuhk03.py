@@ -29,8 +29,8 @@ class CUHK03(BaseReIDDataset):
     FILE_PATTERN = re.compile(r'^(?P<pid>\d+)_c(?P<cam>\d+)_\d+\.')
     EXPECTED_LAYOUT = """
 data_root/                      e.g. data/cuhk03/cuhk03-np
-  labeled/   bounding_box_train/0001_c1_1.png ...  query/ ...  bounding_box_test/ ...
-  detected/  bounding_box_train/0001_c1_1.png ...  query/ ...  bounding_box_test/ ...
+  labeled/   bounding_box_train/0001_c1_1.png ...  query/  bounding_box_test/
+  detected/  bounding_box_train/0001_c1_1.png ...  query/  bounding_box_test/
 """
 
     def __init__(self, data_root: str, subset: str = 'labeled', **kwargs):

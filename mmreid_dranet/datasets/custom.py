@@ -46,7 +46,8 @@ class CustomReIDDataset(BaseReIDDataset):
     EXPECTED_LAYOUT = """
 list files:  data_root/train.txt, query.txt, gallery.txt (see ann_files),
              lines 'images/0001_a.jpg 1 0' = path pid [camid]
-or folders:  data_root/train/<pid>/*.jpg, query/<pid>/*.jpg, gallery/<pid>/*.jpg
+or folders:  data_root/train/<pid>/*.jpg, query/<pid>/*.jpg,
+             gallery/<pid>/*.jpg
 """
 
     def __init__(self,
@@ -86,7 +87,8 @@ or folders:  data_root/train/<pid>/*.jpg, query/<pid>/*.jpg, gallery/<pid>/*.jpg
         paths = [osp.join(self.data_root, entry[0]) for entry in entries]
         check_files_exist(paths, list_path)
         return [
-            ReIDItem(path, pid, DEFAULT_CAMID[part] if camid is None else camid)
+            ReIDItem(path, pid,
+                     DEFAULT_CAMID[part] if camid is None else camid)
             for path, (_, pid, camid, _) in zip(paths, entries)
         ]
 

@@ -82,7 +82,8 @@ data_root/                      e.g. data/msmt17/MSMT17_V1
         for list_name in list_names:
             list_path = osp.join(self.data_root, list_name)
             if not osp.isfile(list_path):
-                raise self.layout_error(f'list file {list_path} does not exist')
+                raise self.layout_error(
+                    f'list file {list_path} does not exist')
             entries = read_list_file(list_path)
             paths = [osp.join(image_folder, entry[0]) for entry in entries]
             check_files_exist(paths, list_path)

@@ -12,7 +12,8 @@ from mmreid_dranet.datasets.image_integrity import image_bytes_problem
 from mmreid_dranet.datasets.transforms import StrictLoadImageFromFile
 
 GOOD = {
-    'bounding_box_train': ['0002_c1s1_000451_03.jpg', '0003_c2s1_000451_03.jpg'],
+    'bounding_box_train':
+    ['0002_c1s1_000451_03.jpg', '0003_c2s1_000451_03.jpg'],
     'query': ['0005_c1s1_001051_00.jpg'],
     'bounding_box_test': ['0005_c2s1_000151_01.jpg'],
 }
@@ -112,7 +113,8 @@ def test_padding_after_jpeg_end_marker_is_accepted(tmp_path, write_image):
 
 
 def test_dataset_pipeline_raises_on_a_corrupt_image(market_root):
-    path = str(market_root / 'bounding_box_train' / GOOD['bounding_box_train'][1])
+    path = str(market_root / 'bounding_box_train' /
+               GOOD['bounding_box_train'][1])
     truncate(path)
     ds = Market1501(str(market_root), pipeline=[
         dict(type='StrictLoadImageFromFile')])
@@ -122,7 +124,8 @@ def test_dataset_pipeline_raises_on_a_corrupt_image(market_root):
 
 
 def test_image_check_raise_lists_bad_files_at_init(market_root):
-    path = str(market_root / 'bounding_box_train' / GOOD['bounding_box_train'][0])
+    path = str(market_root / 'bounding_box_train' /
+               GOOD['bounding_box_train'][0])
     truncate(path)
     with pytest.raises(ValueError, match='(?s)1 corrupt.*0002_c1s1_000451_03'):
         Market1501(str(market_root), image_check='raise')

@@ -3,8 +3,9 @@ labelled with pid and camera (and Q/G for query/gallery).
 
 Example::
 
-    python tools/misc/browse_dataset.py configs/_base_/datasets/market1501.py \\
-        --split train --num 32 --output browse_train.png
+    python tools/misc/browse_dataset.py \\
+        configs/_base_/datasets/market1501.py --split train --num 32 \\
+        --output browse_train.png
 
 The train grid follows the config's sampler (P x K blocks show up as runs
 of the same pid); the test grid takes samples spread over query and gallery.

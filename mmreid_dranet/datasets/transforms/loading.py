@@ -26,10 +26,10 @@ class StrictLoadImageFromFile(LoadImageFromFile):
 
     def __init__(self, **kwargs) -> None:
         if kwargs.get('ignore_empty'):
-            raise ValueError('StrictLoadImageFromFile: ignore_empty=True would '
-                             'replace a bad image by another sample; use the '
-                             "dataset's image_check='skip' to leave bad files "
-                             'out instead.')
+            raise ValueError(
+                'StrictLoadImageFromFile: ignore_empty=True would replace a '
+                "bad image by another sample; use the dataset's "
+                "image_check='skip' to leave bad files out instead.")
         super().__init__(**kwargs)
 
     def transform(self, results: dict) -> dict:
