@@ -1,7 +1,11 @@
 """Models of mmreid_dranet; importing this fills the MODELS registry."""
-from .backbones import *  # noqa: F401,F403
-from .heads import *  # noqa: F401,F403
-from .necks import *  # noqa: F401,F403
+from .backbones import ReIDResNet, convert_resnet_state_dict
+from .heads import BNClassifier, DRAHead, ReIDLinearHead
+from .necks import DRANeck, DRANeckOutput, DRAPartBranch, DRAPartOutput
 from .reid import ReIDModel
 
-__all__ = ['ReIDModel']
+__all__ = [
+    'BNClassifier', 'DRAHead', 'DRANeck', 'DRANeckOutput', 'DRAPartBranch',
+    'DRAPartOutput', 'ReIDLinearHead', 'ReIDModel', 'ReIDResNet',
+    'convert_resnet_state_dict'
+]

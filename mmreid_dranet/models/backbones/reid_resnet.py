@@ -1,4 +1,4 @@
-"""ResNet with the re-ID last stride, loading torchvision/mmpretrain weights."""
+"""ResNet, last stride 1, loading torchvision or mmpretrain weights."""
 import logging
 import os
 import os.path as osp
@@ -148,7 +148,7 @@ class ReIDResNet(ResNet):
                 f'Checkpoint {checkpoint!r} has no ResNet backbone weights: '
                 f'its keys are {_describe(state_dict)}, ours are '
                 f'{_describe(own)}.')
-        for key in matched:
+        for key in sorted(matched):
             if state_dict[key].shape != own[key].shape:
                 raise ValueError(
                     f'Checkpoint {checkpoint!r}: {key} has shape '

@@ -1,4 +1,4 @@
-"""BatchNorm + linear identity classifier (the 'BNNeck' of strong baselines)."""
+"""BatchNorm + bias-free linear identity classifier (BNNeck style)."""
 import torch
 import torch.nn as nn
 
