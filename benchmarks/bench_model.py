@@ -14,6 +14,7 @@ with the ratios to the baseline.
 """
 import argparse
 import inspect
+import os
 import statistics
 import time
 
@@ -141,7 +142,9 @@ def main():
     base = rows[0][1]
     print(f'\nReIDResNet-50, {args.height}x{args.width}, batch '
           f'{args.batch_size}, {args.threads} CPU threads, medians of '
-          f'{args.repeats} interleaved steps after {args.warmup} warm-up\n')
+          f'{args.repeats} interleaved steps after {args.warmup} warm-up; '
+          'load average (1 min) at the end: '
+          f'{os.getloadavg()[0]:.1f}\n')
     print('| model | params (M) | embedding | GFLOPs/img | train step (s) '
           '| train ratio | inference (img/s) | inference time ratio |')
     print('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
