@@ -1,5 +1,7 @@
 # DRANet, ResNet-50 (last stride 1), Market-1501, 384x128, 60 epochs.
 _base_ = [
+    '../_base_/models/dranet_r50.py',
+    '../_base_/datasets/market1501.py',
     '../_base_/schedules/sgd_60e_warmup.py',
     '../_base_/default_runtime.py',
 ]

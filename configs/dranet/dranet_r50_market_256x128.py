@@ -1,0 +1,22 @@
+# DRANet on Market-1501 with 256x128 input (feature map 16x8).
+_base_ = ['./dranet_r50_market.py']
+
+train_pipeline = [
+    dict(type='StrictLoadImageFromFile'),
+    dict(type='Resize', scale=(128, 256)),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='mmpretrain.RandomCrop', crop_size=(256, 128), padding=10),
+    dict(type='mmpretrain.RandomErasing', erase_prob=0.5, min_area_ratio=0.02,
+         max_area_ratio=0.4, mode='const', fill_color=(104, 116, 124)),
+    dict(type='mmpretrain.PackInputs',
+         algorithm_keys=('pid', 'camid', 'is_query')),
+]
+test_pipeline = [
+    dict(type='StrictLoadImageFromFile'),
+    dict(type='Resize', scale=(128, 256)),
+    dict(type='mmpretrain.PackInputs',
+         algorithm_keys=('pid', 'camid', 'is_query')),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

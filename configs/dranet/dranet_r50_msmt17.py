@@ -1,0 +1,9 @@
+# DRANet, ResNet-50 (last stride 1), MSMT17 (train + val), 384x128, 60 epochs.
+_base_ = [
+    '../_base_/models/dranet_r50.py',
+    '../_base_/datasets/msmt17.py',
+    '../_base_/schedules/sgd_60e_warmup.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(neck=dict(num_classes=1041), head=dict(num_classes=1041))
