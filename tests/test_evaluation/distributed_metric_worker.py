@@ -1,0 +1,57 @@
+"""Run by test_reid_metric.py under torchrun: ReIDMetric on 2 ranks.
+
+Usage: torchrun --nproc_per_node=N distributed_metric_worker.py OUT.json
+Each rank feeds the samples mmengine's DefaultSampler gives it (padded to a
+multiple of the world size); rank 0 writes the metrics.
+"""
+import json
+import sys
+import warnings
+
+import numpy as np
+import torch
+from mmengine.evaluator import Evaluator
+
+from mmreid_dranet.evaluation import ReIDMetric
+
+
+def make_test_set(seed=0, num_query=12, num_gallery=41):
+    """Embeddings with identity structure, query samples first (53 samples:
+    2 ranks get a padded copy of sample 0, a query)."""
+    rng = np.random.default_rng(seed)
+    num = num_query + num_gallery
+    pids = np.concatenate([np.arange(num_query) % 6,
+                           rng.integers(0, 8, num_gallery)])
+    camids = rng.integers(0, 3, num)
+    centers = rng.normal(size=(8, 16))
+    feats = (centers[pids] + 0.9 * rng.normal(size=(num, 16))).astype(
+        np.float32)
+    return feats, pids, camids, np.arange(num) < num_query
+
+
+def main(out_file):
+    torch.distributed.init_process_group('gloo')
+    rank = torch.distributed.get_rank()
+    world_size = torch.distributed.get_world_size()
+    feats, pids, camids, is_query = make_test_set()
+    size = len(feats)
+    total = -(-size // world_size) * world_size
+    indices = (list(range(size)) * 2)[:total][rank::world_size]
+    evaluator = Evaluator(ReIDMetric())
+    for start in range(0, len(indices), 4):
+        evaluator.process([
+            dict(pred_feature=torch.from_numpy(feats[i]), pid=int(pids[i]),
+                 camid=int(camids[i]), is_query=bool(is_query[i]),
+                 img_path=f'{i}.jpg') for i in indices[start:start + 4]
+        ])
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        metrics = evaluator.evaluate(size)
+    if rank == 0:
+        with open(out_file, 'w') as f:
+            json.dump(metrics, f)
+    torch.distributed.destroy_process_group()
+
+
+if __name__ == '__main__':
+    main(sys.argv[1])

@@ -1,0 +1,131 @@
+import importlib.util
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import warnings
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.evaluator import Evaluator
+from mmpretrain.structures import DataSample
+
+from mmreid_dranet.evaluation import ReIDMetric, evaluate_reid, load_features
+
+WORKER = osp.join(osp.dirname(__file__), 'distributed_metric_worker.py')
+
+
+def _load_worker():
+    spec = importlib.util.spec_from_file_location('metric_worker', WORKER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_test_set = _load_worker().make_test_set
+NUM_QUERY = 12
+
+
+def predicted_samples(feats, pids, camids, is_query, paths):
+    """DataSamples as ReIDModel's predict mode returns them."""
+    samples = []
+    for i in range(len(feats)):
+        sample = DataSample()
+        sample.set_field(torch.from_numpy(feats[i]), 'pred_feature')
+        sample.set_field(int(pids[i]), 'pid')
+        sample.set_field(int(camids[i]), 'camid')
+        sample.set_field(bool(is_query[i]), 'is_query')
+        sample.set_field(paths[i], 'img_path', field_type='metainfo')
+        samples.append(sample)
+    return samples
+
+
+def write_images(folder, num):
+    rng = np.random.default_rng(1)
+    paths = []
+    for i in range(num):
+        path = osp.join(folder, f'{i:04d}_c1s1_{i:06d}_00.jpg')
+        cv2.imwrite(path, rng.integers(0, 255, (64, 32, 3), dtype=np.uint8))
+        paths.append(path)
+    return paths
+
+
+def direct_evaluation(feats, pids, camids, is_query, **kwargs):
+    q, g = is_query, ~is_query
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        return evaluate_reid(feats[q], feats[g], pids[q], pids[g], camids[q],
+                             camids[g], **kwargs)
+
+
+def test_metric_in_evaluator_matches_functional_and_dumps(tmp_path):
+    feats, pids, camids, is_query = make_test_set()
+    paths = write_images(str(tmp_path), len(feats))
+    dump = str(tmp_path / 'out' / 'feats.npz')
+    evaluator = Evaluator(
+        ReIDMetric(metric='cosine', topk=(1, 5), dump_path=dump,
+                   show_dir=str(tmp_path / 'vis'), show_topk=4,
+                   show_num_queries=2))
+    samples = predicted_samples(feats, pids, camids, is_query, paths)
+    for start in range(0, len(samples), 5):
+        evaluator.process(samples[start:start + 5])
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        metrics = evaluator.evaluate(len(samples))
+    expected = direct_evaluation(feats, pids, camids, is_query,
+                                 metric='cosine', topk=(1, 5))
+    assert set(metrics) == {'reid/mAP', 'reid/R1', 'reid/R5', 'reid/mINP'}
+    for key in ('mAP', 'R1', 'R5', 'mINP'):
+        assert metrics[f'reid/{key}'] == expected[key]
+
+    saved = load_features(dump)
+    np.testing.assert_array_equal(saved['query_feats'], feats[is_query])
+    np.testing.assert_array_equal(saved['gallery_pids'], pids[~is_query])
+    assert list(saved['query_paths']) == paths[:NUM_QUERY]
+    pictures = sorted(os.listdir(tmp_path / 'vis'))
+    assert pictures[:2] == ['best_000_' + pictures[0][9:], pictures[1]]
+    assert len(pictures) == 4
+    assert sum(p.startswith('worst_') for p in pictures) == 2
+
+
+def test_metric_reranking_and_normalization_reach_the_functional_core():
+    feats, pids, camids, is_query = make_test_set(2)
+    metric = ReIDMetric(rerank=True, rerank_cfg=dict(k1=6, k2=2),
+                        normalize_features=True)
+    metric.process(None, [s.to_dict() for s in predicted_samples(
+        feats, pids, camids, is_query, [''] * len(feats))])
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        metrics = metric.evaluate(len(feats))
+    unit = feats / np.linalg.norm(feats, axis=1, keepdims=True)
+    expected = direct_evaluation(unit, pids, camids, is_query, rerank=True,
+                                 rerank_cfg=dict(k1=6, k2=2))
+    assert metrics['reid/mAP'] == pytest.approx(expected['mAP'], abs=1e-9)
+
+
+def test_metric_reports_missing_keys_and_missing_queries():
+    metric = ReIDMetric()
+    with pytest.raises(KeyError, match="'a.jpg' lacks \\['camid'\\]"):
+        metric.process(None, [dict(pred_feature=torch.zeros(3), pid=1,
+                                   is_query=True, img_path='a.jpg')])
+    metric.process(None, [dict(pred_feature=torch.ones(3), pid=1, camid=0,
+                               is_query=False, img_path='b.jpg')])
+    with pytest.raises(ValueError, match='none of the 1 evaluated samples'):
+        metric.evaluate(1)
+
+
+def test_two_processes_give_the_numbers_of_one(tmp_path):
+    out_file = str(tmp_path / 'metrics.json')
+    subprocess.run([
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+        f'--master_port={29500 + os.getpid() % 1000}', WORKER, out_file
+    ], check=True, timeout=300, env=dict(os.environ, OMP_NUM_THREADS='1'))
+    with open(out_file) as f:
+        distributed = json.load(f)
+    feats, pids, camids, is_query = make_test_set()
+    expected = direct_evaluation(feats, pids, camids, is_query)
+    assert distributed == {f'reid/{k}': expected[k]
+                           for k in ('mAP', 'R1', 'R5', 'R10', 'mINP')}
