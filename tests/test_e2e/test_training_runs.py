@@ -1,0 +1,111 @@
+"""Training and testing through the command-line tools, as users run them."""
+import os
+import os.path as osp
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TINY_CONFIG = osp.join(osp.dirname(osp.abspath(__file__)),
+                       'tiny_demo_config.py')
+METRIC_LINE = re.compile(r'Epoch\(test\).*?(reid/mAP: .*?reid/mINP: \S+)')
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return str(sock.getsockname()[1])
+
+
+def _env():
+    return dict(os.environ, PYTHON=sys.executable, PORT=_free_port(),
+                OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
+
+
+def _run(command, **kwargs):
+    result = subprocess.run(command, cwd=REPO, env=_env(), text=True,
+                            capture_output=True, timeout=600, **kwargs)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def _test_metrics(output):
+    lines = METRIC_LINE.findall(output)
+    assert lines, output[-3000:]
+    return lines[-1]
+
+
+def test_two_process_cpu_training_and_identical_evaluation(
+        synthetic_market_root, tmp_path):
+    work_dir = str(tmp_path / 'ddp')
+    output = _run(['bash', 'tools/dist_train.sh', TINY_CONFIG, '2',
+                   '--data-root', synthetic_market_root,
+                   '--work-dir', work_dir])
+    assert 'Distributed launcher: pytorch' in output
+    assert 'Distributed training: True' in output
+    assert "backend='gloo'" in output
+    checkpoint = osp.join(work_dir, 'epoch_4.pth')
+    assert osp.isfile(checkpoint)
+
+    single = _run([sys.executable, 'tools/test.py', TINY_CONFIG, checkpoint,
+                   '--data-root', synthetic_market_root,
+                   '--work-dir', str(tmp_path / 'test1'),
+                   '--out', str(tmp_path / 'one.npz')])
+    double = _run(['bash', 'tools/dist_test.sh', TINY_CONFIG, checkpoint, '2',
+                   '--data-root', synthetic_market_root,
+                   '--work-dir', str(tmp_path / 'test2'),
+                   '--out', str(tmp_path / 'two.npz')])
+    assert _test_metrics(single) == _test_metrics(double)
+    one, two = np.load(tmp_path / 'one.npz'), np.load(tmp_path / 'two.npz')
+    assert one['query_pids'].shape[0] > 0
+    for key in ('query_pids', 'gallery_pids', 'query_camids',
+                'gallery_camids', 'query_paths', 'gallery_paths'):
+        np.testing.assert_array_equal(one[key], two[key])
+    for key in ('query_feats', 'gallery_feats'):
+        np.testing.assert_allclose(one[key], two[key], atol=1e-5)
+
+
+def test_killed_run_resumes_from_its_last_checkpoint(synthetic_market_root,
+                                                      tmp_path):
+    work_dir = tmp_path / 'killed'
+    command = [sys.executable, 'tools/train.py', TINY_CONFIG, '--data-root',
+               synthetic_market_root, '--work-dir', str(work_dir)]
+    process = subprocess.Popen(command, cwd=REPO, env=_env(),
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.time() + 300
+    while not (work_dir / 'epoch_1.pth').exists():
+        assert process.poll() is None, 'training ended before the kill'
+        assert time.time() < deadline, 'no checkpoint after 300 s'
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (work_dir / 'epoch_4.pth').exists()
+    last = sorted(work_dir.glob('epoch_*.pth'))[-1].name
+
+    output = _run(command + ['--resume'])
+    resumed_epoch = int(re.search(r'resumed epoch: (\d+)', output).group(1))
+    assert f'epoch_{resumed_epoch}.pth' == last
+    assert (work_dir / 'epoch_4.pth').exists()
+    assert 'Epoch(train) [1]' not in output  # nothing trained twice
+    assert f'Epoch(train) [{resumed_epoch + 1}]' in output
+
+
+def test_num_classes_not_matching_the_training_set_fails_at_start(
+        synthetic_market_root, tmp_path):
+    result = subprocess.run(
+        [sys.executable, 'tools/train.py', TINY_CONFIG, '--data-root',
+         synthetic_market_root, '--work-dir', str(tmp_path), '--cfg-options',
+         'model.neck.num_classes=5', 'model.head.num_classes=5'],
+        cwd=REPO, env=_env(), capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert 'num_classes is 5' in result.stderr
+    assert 'has 8 identities' in result.stderr
+    assert not list(tmp_path.glob('epoch_*.pth'))

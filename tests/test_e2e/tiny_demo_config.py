@@ -1,0 +1,20 @@
+# The demo config shrunk for tests: the conftest's synthetic set has 8
+# training identities; tiny widths so that a CPU epoch takes about a second.
+_base_ = ['../../configs/dranet/dranet_demo_synthetic.py']
+
+model = dict(
+    backbone=dict(stem_channels=8, base_channels=8),
+    neck=dict(in_channels=64, reduce_channels=16, num_classes=8),
+    head=dict(in_channels=16, num_classes=8))
+
+train_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False,
+    sampler=dict(num_ids=4, ins_per_id=2))
+val_dataloader = dict(batch_size=16, num_workers=0, persistent_workers=False)
+test_dataloader = val_dataloader
+
+param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[3])]
+train_cfg = dict(max_epochs=4, val_interval=4)
+default_hooks = dict(
+    logger=dict(interval=1),
+    checkpoint=dict(interval=1, max_keep_ckpts=10, save_best=None))
