@@ -28,5 +28,9 @@ load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)
 
-# Fails at start-up when model num_classes != training identities.
-custom_hooks = [dict(type='NumClassesCheckHook')]
+# Fail at start-up when the model's num_classes differs from the training
+# identities, or the batch size from the identity sampler's P x K.
+custom_hooks = [
+    dict(type='NumClassesCheckHook'),
+    dict(type='SamplerBatchCheckHook'),
+]

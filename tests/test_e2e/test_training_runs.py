@@ -109,3 +109,16 @@ def test_num_classes_not_matching_the_training_set_fails_at_start(
     assert 'num_classes is 5' in result.stderr
     assert 'has 8 identities' in result.stderr
     assert not list(tmp_path.glob('epoch_*.pth'))
+
+
+def test_batch_size_not_matching_the_identity_sampler_fails_at_start(
+        synthetic_market_root, tmp_path):
+    result = subprocess.run(
+        [sys.executable, 'tools/train.py', TINY_CONFIG, '--data-root',
+         synthetic_market_root, '--work-dir', str(tmp_path), '--cfg-options',
+         'train_dataloader.batch_size=6'],
+        cwd=REPO, env=_env(), capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert 'batch_size is 6' in result.stderr
+    assert '4 x 2 = 8' in result.stderr
+    assert not list(tmp_path.glob('epoch_*.pth'))

@@ -1,3 +1,4 @@
 from .num_classes_check_hook import NumClassesCheckHook
+from .sampler_batch_check_hook import SamplerBatchCheckHook
 
-__all__ = ['NumClassesCheckHook']
+__all__ = ['NumClassesCheckHook', 'SamplerBatchCheckHook']
