@@ -1,0 +1,52 @@
+import importlib.util
+import os.path as osp
+import warnings
+
+import numpy as np
+import pytest
+
+from mmreid_dranet.evaluation import evaluate_reid, save_features
+
+TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools',
+                'eval_features.py')
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location('eval_features', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_eval_features_reproduces_evaluate_reid(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(6, 12))
+    q_pids, g_pids = np.arange(10) % 6, rng.integers(0, 6, 50)
+    q_feats = (centers[q_pids] + rng.normal(size=(10, 12))).astype(np.float32)
+    g_feats = (centers[g_pids] + rng.normal(size=(50, 12))).astype(np.float32)
+    q_cams, g_cams = np.zeros(10, int), np.ones(50, int)
+    path = save_features(str(tmp_path / 'f'), q_feats, g_feats, q_pids,
+                         g_pids, q_cams, g_cams)
+    plain, reranked = load_tool().main(
+        [path, '--metric', 'cosine', '--rerank', '--k1', '8', '--k2', '3',
+         '--topk', '1', '3'])
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        expected = evaluate_reid(q_feats, g_feats, q_pids, g_pids, q_cams,
+                                 g_cams, metric='cosine', topk=(1, 3))
+        expected_rr = evaluate_reid(
+            q_feats, g_feats, q_pids, g_pids, q_cams, g_cams,
+            metric='cosine', topk=(1, 3), rerank=True,
+            rerank_cfg=dict(k1=8, k2=3, lambda_value=0.3))
+    assert plain == expected and reranked == expected_rr
+    table = capsys.readouterr().out
+    assert f"| plain | {expected['R1']:.2f} | {expected['R3']:.2f} |" in table
+
+
+def test_eval_features_rejects_incomplete_files(tmp_path):
+    path = str(tmp_path / 'bad.npz')
+    np.savez(path, query_feats=np.zeros((2, 3), np.float32))
+    with pytest.raises(ValueError, match='lacks the arrays'):
+        load_tool().main([path])
+    with pytest.raises(FileNotFoundError, match='missing.npz'):
+        load_tool().main([str(tmp_path / 'missing.npz')])

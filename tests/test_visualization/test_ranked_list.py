@@ -1,0 +1,141 @@
+import importlib.util
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from mmreid_dranet.evaluation import compute_distance, save_features
+from mmreid_dranet.visualization import (RankListLayout, draw_ranked_list,
+                                         read_image, save_ranked_lists,
+                                         select_queries)
+from mmreid_dranet.visualization.ranked_list import (MATCH_COLOR,
+                                                     MISMATCH_COLOR,
+                                                     QUERY_COLOR)
+
+LAYOUT = RankListLayout(tile_height=48, tile_width=24, border=3)
+
+
+def frame_colors(picture, num_tiles, layout=LAYOUT):
+    """The colour of the frame of each tile, if its four edges are one
+    colour, else None."""
+    colors = []
+    for position in range(num_tiles):
+        y, x = layout.tile_origin(position)
+        h = layout.tile_height + 2 * layout.border
+        w = layout.tile_width + 2 * layout.border
+        edges = np.concatenate([
+            picture[y, x:x + w], picture[y + h - 1, x:x + w],
+            picture[y:y + h, x], picture[y:y + h, x + w - 1],
+            picture[y + layout.border - 1, x + layout.border - 1:x + w -
+                    layout.border + 1]
+        ])
+        unique = np.unique(edges, axis=0)
+        colors.append(tuple(int(c) for c in unique[0])
+                      if len(unique) == 1 else None)
+    return colors
+
+
+def test_frames_follow_match_flags():
+    gray = np.full((64, 32, 3), 128, np.uint8)
+    flags = [True, False, False, True, False]
+    picture = draw_ranked_list(gray, [gray] * 5, flags,
+                               [0.1, 0.2, 0.3, 0.4, 0.5], 'title', LAYOUT)
+    assert picture.shape == LAYOUT.canvas_size(5) + (3, )
+    expected = [QUERY_COLOR] + [
+        MATCH_COLOR if f else MISMATCH_COLOR for f in flags
+    ]
+    assert frame_colors(picture, 6) == expected
+    # the image itself sits inside the frame, resized
+    y, x = LAYOUT.tile_origin(2)
+    b = LAYOUT.border
+    assert (picture[y + b:y + b + LAYOUT.tile_height,
+                    x + b:x + b + LAYOUT.tile_width] == 128).all()
+
+
+def test_draw_rejects_inconsistent_lengths():
+    gray = np.zeros((8, 4, 3), np.uint8)
+    with pytest.raises(ValueError, match='2 gallery images, 1 match flags'):
+        draw_ranked_list(gray, [gray, gray], [True], [0.1, 0.2])
+
+
+def test_select_queries_orders_by_ap_and_skips_unmatched():
+    ap = np.array([0.5, np.nan, 0.1, 0.9, 0.1, 1.0])
+    worst, best = select_queries(ap, 3)
+    assert worst.tolist() == [2, 4, 0]
+    assert best.tolist() == [5, 3, 0]
+
+
+def test_read_image_names_missing_file(tmp_path):
+    missing = str(tmp_path / 'nope.jpg')
+    with pytest.raises(FileNotFoundError, match='nope.jpg'):
+        read_image(missing)
+
+
+def make_gallery(tmp_path, seed=0):
+    rng = np.random.default_rng(seed)
+    num_query, num_gallery = 6, 30
+    q_pids = np.arange(num_query) % 4
+    g_pids = rng.integers(0, 5, num_gallery)
+    q_cams = np.zeros(num_query, int)
+    g_cams = rng.integers(0, 2, num_gallery)
+    q_feats = rng.normal(size=(num_query, 8)).astype(np.float32)
+    g_feats = rng.normal(size=(num_gallery, 8)).astype(np.float32)
+    paths = []
+    for name in [f'q{i}' for i in range(num_query)] + [
+            f'g{i}' for i in range(num_gallery)
+    ]:
+        path = str(tmp_path / f'{name}.jpg')
+        cv2.imwrite(path, rng.integers(0, 255, (64, 32, 3), dtype=np.uint8))
+        paths.append(path)
+    return (q_feats, g_feats, q_pids, g_pids, q_cams, g_cams,
+            paths[:num_query], paths[num_query:])
+
+
+def expected_flags(dist_row, q_pid, q_cam, g_pids, g_cams, topk):
+    order = np.argsort(dist_row, kind='stable')
+    order = [i for i in order if not (g_pids[i] == q_pid and
+                                      g_cams[i] == q_cam)][:topk]
+    return [MATCH_COLOR if g_pids[i] == q_pid else MISMATCH_COLOR
+            for i in order]
+
+
+def test_saved_pictures_frame_the_true_matches(tmp_path):
+    (q_feats, g_feats, q_pids, g_pids, q_cams, g_cams, q_paths,
+     g_paths) = make_gallery(tmp_path)
+    dist = compute_distance(torch.from_numpy(q_feats),
+                            torch.from_numpy(g_feats))
+    ap = np.array([0.3, 0.8, np.nan, 0.5, 0.1, 0.9])
+    written = save_ranked_lists(
+        str(tmp_path / 'vis'), ap, lambda s, e: dist[s:e],
+        torch.from_numpy(q_pids), torch.from_numpy(q_cams),
+        torch.from_numpy(g_pids), torch.from_numpy(g_cams), q_paths, g_paths,
+        topk=5, num_queries=2, layout=LAYOUT)
+    names = [osp.basename(p) for p in written]
+    assert names == ['worst_000_q4.png', 'worst_001_q0.png',
+                     'best_000_q5.png', 'best_001_q1.png']
+    for path, query in zip(written, [4, 0, 5, 1]):
+        picture = cv2.imread(path)
+        assert picture.shape == LAYOUT.canvas_size(5) + (3, )
+        expected = [QUERY_COLOR] + expected_flags(
+            dist[query].numpy(), q_pids[query], q_cams[query], g_pids,
+            g_cams, 5)
+        assert frame_colors(picture, 6) == expected
+
+
+def test_visualize_ranks_tool(tmp_path):
+    (q_feats, g_feats, q_pids, g_pids, q_cams, g_cams, q_paths,
+     g_paths) = make_gallery(tmp_path, seed=1)
+    npz = save_features(str(tmp_path / 'feats.npz'), q_feats, g_feats, q_pids,
+                        g_pids, q_cams, g_cams, q_paths, g_paths)
+    tool = osp.join(osp.dirname(__file__), '..', '..', 'tools',
+                    'analysis_tools', 'visualize_ranks.py')
+    spec = importlib.util.spec_from_file_location('visualize_ranks', tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = module.main([npz, str(tmp_path / 'out'), '--topk', '4',
+                           '--num-queries', '3'])
+    assert len(written) == 6
+    picture = cv2.imread(written[0])
+    assert picture.shape == RankListLayout().canvas_size(4) + (3, )

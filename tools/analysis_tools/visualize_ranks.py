@@ -1,0 +1,60 @@
+"""Draw ranked-list pictures from the embeddings dumped by ReIDMetric.
+
+    python tools/analysis_tools/visualize_ranks.py work_dirs/feats.npz \
+        work_dirs/ranks --topk 10 --num-queries 20
+
+Writes ``worst_NNN_<query>.png`` (lowest AP first) and
+``best_NNN_<query>.png``: each query beside its top-k gallery images, true
+matches framed green, false ones red, distances underneath. The image paths
+stored in the npz must still exist.
+"""
+import argparse
+import warnings
+
+import torch
+
+from mmreid_dranet.evaluation import (DISTANCE_METRICS, evaluate_reid,
+                                      load_features)
+from mmreid_dranet.visualization import save_ranked_lists
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('features', help='npz file of ReIDMetric dump_path')
+    parser.add_argument('out_dir', help='folder for the PNG files')
+    parser.add_argument('--metric', choices=DISTANCE_METRICS,
+                        default='euclidean')
+    parser.add_argument('--topk', type=int, default=10,
+                        help='gallery images per picture')
+    parser.add_argument('--num-queries', type=int, default=20,
+                        help='worst and best queries drawn (each)')
+    parser.add_argument('--rerank', action='store_true',
+                        help='rank by k-reciprocal re-ranked distances')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> list:
+    """Write the pictures; returns their paths."""
+    args = parse_args(argv)
+    data = load_features(args.features)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        evaluation = evaluate_reid(
+            data['query_feats'], data['gallery_feats'], data['query_pids'],
+            data['gallery_pids'], data['query_camids'],
+            data['gallery_camids'], metric=args.metric, rerank=args.rerank,
+            return_scores=True)
+    written = save_ranked_lists(
+        args.out_dir, evaluation['scores'].ap, evaluation['distance_block'],
+        torch.from_numpy(data['query_pids']),
+        torch.from_numpy(data['query_camids']),
+        torch.from_numpy(data['gallery_pids']),
+        torch.from_numpy(data['gallery_camids']), list(data['query_paths']),
+        list(data['gallery_paths']), args.topk, args.num_queries)
+    print(f'mAP {evaluation["mAP"]:.2f}: wrote {len(written)} pictures to '
+          f'{args.out_dir}')
+    return written
+
+
+if __name__ == '__main__':
+    main()
