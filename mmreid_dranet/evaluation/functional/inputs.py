@@ -29,15 +29,21 @@ def as_feature_tensor(array: ArrayLike, name: str) -> torch.Tensor:
         raise ValueError(f'{name} must hold floating point features, got '
                          f'{tensor.dtype}')
     tensor = tensor.detach()
-    if not all(bool(torch.isfinite(rows).all())
+    # A row sum is finite iff every entry is (or the values are so large
+    # that distances would overflow): one cheap pass instead of a mask.
+    if not all(bool(torch.isfinite(rows.sum(dim=1)).all())
                for rows in row_blocks(tensor)):
         num_nan = sum(int(torch.isnan(rows).sum())
                       for rows in row_blocks(tensor))
         num_inf = sum(int(torch.isinf(rows).sum())
                       for rows in row_blocks(tensor))
-        raise ValueError(f'{name} contains {num_nan} NaN and {num_inf} inf '
-                         f'values (of {tensor.numel()} entries); the '
-                         'features must be finite')
+        if num_nan or num_inf:
+            raise ValueError(f'{name} contains {num_nan} NaN and {num_inf} '
+                             f'inf values (of {tensor.numel()} entries); '
+                             'the features must be finite')
+        raise ValueError(f'{name} has values too large to sum in float32 '
+                         f'(max |x| {float(tensor.abs().max()):.3g}); '
+                         'rescale the features')
     return tensor.float()
 
 
