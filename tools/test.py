@@ -6,14 +6,13 @@ saves the embeddings (npz) for offline re-evaluation or re-ranking with
 pictures.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
 
-from mmreid_dranet.utils import (build_runner, configure_device,
-                                 load_config, set_data_root, set_work_dir)
+from mmreid_dranet.utils.config import (add_common_arguments,
+                                        apply_common_arguments, build_runner,
+                                        load_config, set_work_dir)
 
 
 def parse_args(argv=None):
@@ -33,18 +32,8 @@ def parse_args(argv=None):
                         'its mirror')
     parser.add_argument('--rerank', action='store_true',
                         help='k-reciprocal re-ranking before the ranking')
-    parser.add_argument('--data-root', help='point every dataset of the '
-                        'config at this folder')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config entries, e.g. test_evaluator.metric=cosine')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_common_arguments(parser)
+    return parser.parse_args(argv)
 
 
 def merge_args(cfg, args):
@@ -54,8 +43,6 @@ def merge_args(cfg, args):
     if args.out is not None and not args.out.endswith('.npz'):
         raise ValueError(f'--out must name a .npz file, got {args.out!r}')
     set_work_dir(cfg, args.config, args.work_dir)
-    if args.data_root is not None:
-        set_data_root(cfg, args.data_root)
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.flip_test:
@@ -76,9 +63,7 @@ def merge_args(cfg, args):
             metric['show_topk'] = args.show_topk
         if args.rerank:
             metric['rerank'] = True
-    cfg.launcher = args.launcher
-    configure_device(cfg, args.launcher)
-    return cfg
+    return apply_common_arguments(cfg, args)
 
 
 def main(argv=None):

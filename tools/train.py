@@ -4,15 +4,14 @@ Multi-GPU: ``bash tools/dist_train.sh CONFIG NUM_GPUS [options]``; on a
 machine without CUDA the same command trains with the gloo backend on CPU.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 import torch
-from mmengine.config import DictAction
 
-from mmreid_dranet.utils import (build_runner, configure_device,
-                                 load_config, set_data_root, set_work_dir)
+from mmreid_dranet.utils.config import (add_common_arguments,
+                                        apply_common_arguments, build_runner,
+                                        load_config, set_work_dir)
 
 
 def parse_args(argv=None):
@@ -32,27 +31,13 @@ def parse_args(argv=None):
         '--auto-scale-lr', action='store_true',
         help='scale the learning rate linearly with the real total batch '
         'size (config `auto_scale_lr.base_batch_size` is the reference)')
-    parser.add_argument(
-        '--data-root', help='point every dataset of the config at this '
-        'folder (no need to edit the config)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config entries, e.g. train_cfg.max_epochs=30')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        help='job launcher')
-    # torch.distributed.launch passes --local_rank; torchrun sets LOCAL_RANK.
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_common_arguments(parser)
+    return parser.parse_args(argv)
 
 
 def merge_args(cfg, args):
     """Apply the command-line options to the config."""
     set_work_dir(cfg, args.config, args.work_dir)
-    if args.data_root is not None:
-        set_data_root(cfg, args.data_root)
     if args.amp:
         if not torch.cuda.is_available():
             raise ValueError('--amp needs a CUDA GPU (mmengine\'s '
@@ -85,9 +70,7 @@ def merge_args(cfg, args):
                 f'--resume checkpoint not found: {args.resume!r}')
         cfg.resume = True
         cfg.load_from = args.resume
-    cfg.launcher = args.launcher
-    configure_device(cfg, args.launcher)
-    return cfg
+    return apply_common_arguments(cfg, args)
 
 
 def main(argv=None):

@@ -122,3 +122,30 @@ def build_runner(cfg):
         return RUNNERS.build(cfg)
     from mmengine.runner import Runner
     return Runner.from_cfg(cfg)
+
+
+def add_common_arguments(parser):
+    """The options ``tools/train.py`` and ``tools/test.py`` share."""
+    from mmengine.config import DictAction
+    parser.add_argument(
+        '--data-root', help='point every dataset of the config at this '
+        'folder (no need to edit the config)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries, e.g. train_cfg.max_epochs=30')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        help='job launcher')
+    # torch.distributed.launch passes --local_rank; torchrun sets LOCAL_RANK.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def apply_common_arguments(cfg, args):
+    """Apply the shared options (``--data-root``, ``--launcher``) and adapt
+    the config to the device."""
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    if args.data_root is not None:
+        set_data_root(cfg, args.data_root)
+    cfg.launcher = args.launcher
+    configure_device(cfg, args.launcher)
+    return cfg
