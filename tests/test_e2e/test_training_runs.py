@@ -56,12 +56,16 @@ def test_two_process_cpu_training_and_identical_evaluation(
     single = _run([sys.executable, 'tools/test.py', TINY_CONFIG, checkpoint,
                    '--data-root', synthetic_market_root,
                    '--work-dir', str(tmp_path / 'test1'),
-                   '--out', str(tmp_path / 'one.npz')])
+                   '--out', str(tmp_path / 'one.npz'),
+                   '--show-dir', str(tmp_path / 'ranks'), '--show-topk', '5'])
     double = _run(['bash', 'tools/dist_test.sh', TINY_CONFIG, checkpoint, '2',
                    '--data-root', synthetic_market_root,
                    '--work-dir', str(tmp_path / 'test2'),
                    '--out', str(tmp_path / 'two.npz')])
     assert _test_metrics(single) == _test_metrics(double)
+    pictures = sorted(p.name for p in (tmp_path / 'ranks').glob('*.png'))
+    assert pictures and pictures[0].startswith('best_000_')
+    assert any(name.startswith('worst_000_') for name in pictures)
     one, two = np.load(tmp_path / 'one.npz'), np.load(tmp_path / 'two.npz')
     assert one['query_pids'].shape[0] > 0
     for key in ('query_pids', 'gallery_pids', 'query_camids',
@@ -80,15 +84,17 @@ def test_killed_run_resumes_from_its_last_checkpoint(synthetic_market_root,
                                stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL,
                                start_new_session=True)
+    # mmengine writes `last_checkpoint` once a checkpoint is complete.
+    pointer = work_dir / 'last_checkpoint'
     deadline = time.time() + 300
-    while not (work_dir / 'epoch_1.pth').exists():
+    while not pointer.exists():
         assert process.poll() is None, 'training ended before the kill'
         assert time.time() < deadline, 'no checkpoint after 300 s'
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert not (work_dir / 'epoch_4.pth').exists()
-    last = sorted(work_dir.glob('epoch_*.pth'))[-1].name
+    last = osp.basename(pointer.read_text().strip())
 
     output = _run(command + ['--resume'])
     resumed_epoch = int(re.search(r'resumed epoch: (\d+)', output).group(1))
