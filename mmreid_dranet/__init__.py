@@ -1,12 +1,10 @@
 """mmreid_dranet: person re-identification with DRANet for OpenMMLab."""
-from mmengine.config.utils import MODULE2PACKAGE
-
 from .utils.checkpoint import allow_mmengine_checkpoint_globals
+from .utils.mim import register_mim_package
 from .version import __version__, version_info
 
-# mmengine 0.10.x resolves `_base_ = 'pkg::path'` only for packages in this
-# table (OpenMMLab's own); importing mmreid_dranet adds us to it.
-MODULE2PACKAGE.setdefault('mmreid_dranet', 'mmreid_dranet')
+# `_base_ = 'mmreid_dranet::...'` works once the package is imported.
+register_mim_package()
 
 # mmengine 0.10.7 resumes with torch.load's safe unpickler (torch >= 2.6):
 # teach it the few objects an mmengine checkpoint holds, and nothing more.

@@ -52,3 +52,22 @@ def test_installed_package_resolves_mim_configs(tmp_path):
     assert package_dir.startswith(osp.realpath(site))
     assert config_line == 'mmreid_dranet 3 64'
     assert has_tools == 'True'
+
+
+def test_development_install_resolves_mim_configs(tmp_path):
+    # `make` installs the checkout in editable mode (PEP 660), where the
+    # package folder does not sit beside its dist-info.
+    (tmp_path / 'my_config.py').write_text(
+        "_base_ = 'mmreid_dranet::dranet/dranet_r50_duke.py'\n")
+    probe = textwrap.dedent('''
+        import mmreid_dranet
+        from mmengine.config import Config
+        cfg = Config.fromfile('my_config.py')
+        print(cfg.default_scope, cfg.model.head.num_classes,
+              cfg.train_dataloader.dataset.type)
+        ''')
+    result = subprocess.run([sys.executable, '-c', probe], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == \
+        'mmreid_dranet 702 DukeMTMCReID'
