@@ -36,7 +36,7 @@ def _child(name, parent, *locations):
     return Registry(name, parent=parent, scope=SCOPE, locations=list(locations))
 
 
-RUNNERS = _child('runner', MMENGINE_RUNNERS)
+RUNNERS = _child('runner', MMENGINE_RUNNERS, 'mmreid_dranet.engine')
 LOOPS = _child('loop', MMENGINE_LOOPS)
 HOOKS = _child('hook', MMENGINE_HOOKS, 'mmreid_dranet.engine')
 LOG_PROCESSORS = _child('log processor', MMENGINE_LOG_PROCESSORS)

@@ -13,6 +13,7 @@ import sys
 from mmreid_dranet.utils.config import (add_common_arguments,
                                         apply_common_arguments, build_runner,
                                         load_config, set_work_dir)
+from mmreid_dranet.utils.num_classes import num_classes_from_checkpoint
 
 
 def parse_args(argv=None):
@@ -45,6 +46,10 @@ def merge_args(cfg, args):
     set_work_dir(cfg, args.config, args.work_dir)
     cfg.load_from = args.checkpoint
     cfg.resume = False
+    if cfg.model.get('num_classes') is None:
+        # The classifiers must match the checkpoint, whatever training data
+        # (if any) is on this machine.
+        cfg.model.num_classes = num_classes_from_checkpoint(args.checkpoint)
     if args.flip_test:
         cfg.model.setdefault('test_cfg', {})['flip'] = True
 

@@ -1,5 +1,8 @@
 # Runtime settings shared by every mmreid_dranet config.
 default_scope = 'mmreid_dranet'
+# Reads model.num_classes from the training data and the train batch size
+# from the identity sampler (mmreid_dranet/engine/runner.py).
+runner_type = 'ReIDRunner'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
@@ -28,8 +31,8 @@ load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)
 
-# Fail at start-up when the model's num_classes differs from the training
-# identities, or the batch size from the identity sampler's P x K.
+# Fail at start-up when a num_classes written in the config differs from the
+# training identities, or a batch size from the identity sampler's P x K.
 custom_hooks = [
     dict(type='NumClassesCheckHook'),
     dict(type='SamplerBatchCheckHook'),

@@ -6,16 +6,12 @@
 _base_ = ['./dranet_r50_market.py']
 
 data_root = 'data/synthetic_market'
-num_classes = 64  # identities of the synthetic training split
 
 model = dict(
     backbone=dict(depth=18, stem_channels=32, base_channels=32,
                   init_cfg=None),
-    neck=dict(in_channels=256, reduce_channels=64, num_classes=num_classes),
-    head=dict(in_channels=64, num_classes=num_classes))
+    neck=dict(reduce_channels=64))
 
-num_ids_per_batch = 8
-ins_per_id = 4
 train_pipeline = [
     dict(type='StrictLoadImageFromFile'),
     dict(type='Resize', scale=(64, 128)),
@@ -33,9 +29,8 @@ test_pipeline = [
          algorithm_keys=('pid', 'camid', 'is_query')),
 ]
 train_dataloader = dict(
-    batch_size=num_ids_per_batch * ins_per_id,
     num_workers=2,
-    sampler=dict(num_ids=num_ids_per_batch, ins_per_id=ins_per_id),
+    sampler=dict(num_ids=8, ins_per_id=4),
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=64, num_workers=2,
@@ -52,7 +47,8 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[14, 20], gamma=0.1),
 ]
 train_cfg = dict(max_epochs=24, val_interval=8)
-auto_scale_lr = dict(base_batch_size=num_ids_per_batch * ins_per_id)
+# The lr above is for this config's own batch of 8 x 4 = 32.
+auto_scale_lr = dict(base_batch_size=32)
 
 default_hooks = dict(
     logger=dict(interval=10),

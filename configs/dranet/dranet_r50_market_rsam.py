@@ -1,4 +1,4 @@
 # Table 4 'Baseline+RSAM': reverse spatial attention only.
 _base_ = ['./dranet_r50_market.py']
 
-model = dict(neck=dict(use_rcam=False), head=dict(use_rcam=False))
+model = dict(neck=dict(use_rcam=False))

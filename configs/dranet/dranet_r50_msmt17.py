@@ -5,5 +5,3 @@ _base_ = [
     '../_base_/schedules/sgd_60e_warmup.py',
     '../_base_/default_runtime.py',
 ]
-
-model = dict(neck=dict(num_classes=1041), head=dict(num_classes=1041))

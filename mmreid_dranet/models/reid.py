@@ -1,4 +1,5 @@
 """The re-ID model: data preprocessor -> backbone -> neck -> head."""
+import inspect
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -8,18 +9,35 @@ from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 
 from mmreid_dranet.registry import MODELS
-from .utils import check_labels
 
 TEST_CFG_KEYS = ('flip', 'l2_normalize')
-
-
-def _build(module: Union[dict, nn.Module]) -> nn.Module:
-    return module if isinstance(module, nn.Module) else MODELS.build(module)
+DEFAULT_DATA_PREPROCESSOR = dict(
+    type='ReIDDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True)
 
 
 @MODELS.register_module()
 class ReIDModel(BaseModel):
     """Person re-identification model trained with identity losses.
+
+    Each hyperparameter is written once and handed to the parts that need
+    it (as mmdet hands ``train_cfg`` to its heads):
+
+    - ``num_classes`` lives here and goes to the neck and head (and to the
+      data preprocessor, which checks the labels); left out (None) in a
+      config, :class:`mmreid_dranet.engine.ReIDRunner` reads it from the
+      training split;
+    - the neck gets ``in_channels`` from the backbone's ``feat_dim``;
+    - the head gets what the neck says it must agree with: the neck's
+      ``head_args`` (e.g. :class:`DRANeck` gives K, the number of parts and
+      its branch switches), else ``in_channels`` = the backbone's
+      ``feat_dim`` (e.g. mmpretrain's ``GlobalAveragePooling``).
+
+    A part config may repeat a handed value only if it agrees; a different
+    value is an error naming both keys. Only the arguments a part's
+    constructor accepts are handed to it.
 
     The neck gives the embedding by its ``forward`` (the mmpretrain
     ``GlobalAveragePooling`` contract: a tuple whose last item is N x D).
@@ -34,8 +52,11 @@ class ReIDModel(BaseModel):
             ``mmpretrain.GlobalAveragePooling``.
         head (dict | nn.Module): Head, e.g. :class:`DRAHead` or
             :class:`ReIDLinearHead`.
+        num_classes (int, optional): Training identities. Defaults to None
+            (filled from the data by ``ReIDRunner``; a head that needs it
+            then fails with a message saying so).
         data_preprocessor (dict | nn.Module, optional): Defaults to
-            mmpretrain's ``ClsDataPreprocessor`` with ImageNet mean/std and
+            :class:`ReIDDataPreprocessor` with ImageNet mean/std and
             BGR-to-RGB conversion.
         test_cfg (dict, optional): ``flip`` (bool): the embedding is the mean
             of the image's and its horizontal mirror's; ``l2_normalize``
@@ -47,17 +68,19 @@ class ReIDModel(BaseModel):
                  backbone: Union[dict, nn.Module],
                  neck: Union[dict, nn.Module],
                  head: Union[dict, nn.Module],
+                 num_classes: Optional[int] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        if data_preprocessor is None:
-            data_preprocessor = dict(
-                type='mmpretrain.ClsDataPreprocessor',
-                mean=[123.675, 116.28, 103.53],
-                std=[58.395, 57.12, 57.375],
-                to_rgb=True)
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
+        if num_classes is not None and (isinstance(num_classes, bool) or
+                                        int(num_classes) != num_classes or
+                                        num_classes < 1):
+            raise ValueError('ReIDModel: model.num_classes must be a '
+                             f'positive integer or None, got {num_classes!r}.')
+        handed = dict(num_classes=num_classes)
+        data_preprocessor = _build_part(
+            data_preprocessor or DEFAULT_DATA_PREPROCESSOR,
+            'data_preprocessor', handed)
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         test_cfg = dict(test_cfg or {})
@@ -68,27 +91,15 @@ class ReIDModel(BaseModel):
         self.test_cfg = dict(
             flip=bool(test_cfg.get('flip', False)),
             l2_normalize=bool(test_cfg.get('l2_normalize', False)))
-        self.backbone = _build(backbone)
-        self.neck = _build(neck)
-        self.head = _build(head)
-        self._check_parts()
-
-    def _check_parts(self) -> None:
-        """Fail at build time when the parts' sizes disagree."""
+        self.num_classes = num_classes
+        self.backbone = _build_part(backbone, 'backbone', {})
         feat_dim = getattr(self.backbone, 'feat_dim', None)
-        neck_in = getattr(self.neck, 'in_channels', None)
-        if feat_dim is not None and neck_in is not None and \
-                feat_dim != neck_in:
-            raise ValueError(
-                f'ReIDModel: the backbone outputs {feat_dim} channels but '
-                f'the neck has in_channels={neck_in}.')
-        neck_classes = getattr(self.neck, 'num_classes', None)
-        head_classes = getattr(self.head, 'num_classes', None)
-        if neck_classes is not None and head_classes is not None and \
-                neck_classes != head_classes:
-            raise ValueError(
-                f'ReIDModel: neck num_classes={neck_classes} differs from '
-                f'head num_classes={head_classes}.')
+        self.neck = _build_part(neck, 'neck',
+                                dict(handed, in_channels=feat_dim))
+        neck_args = getattr(self.neck, 'head_args', None)
+        if neck_args is None:
+            neck_args = dict(in_channels=feat_dim)
+        self.head = _build_part(head, 'head', dict(neck_args, **handed))
 
     def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
         """The raw embedding (no flip, no normalisation), N x D."""
@@ -138,9 +149,6 @@ class ReIDModel(BaseModel):
         gt_labels = torch.cat([
             sample.gt_label for sample in data_samples
         ]).to(inputs.device)
-        num_classes = getattr(self.head, 'num_classes', None)
-        if num_classes is not None:
-            check_labels(gt_labels, num_classes, 'ReIDModel')
         feats = self.backbone(inputs)
         if hasattr(self.neck, 'forward_train'):
             neck_out = self.neck.forward_train(feats, gt_labels)
@@ -168,3 +176,63 @@ class ReIDModel(BaseModel):
         for sample, embedding in zip(data_samples, embeddings):
             sample.set_field(embedding.detach(), 'pred_feature')
         return data_samples
+
+
+def _named_args(part_cls: type) -> set:
+    """The arguments a constructor names (``**kwargs`` takes none of ours:
+    handing a value to a part that never asked for it would be a guess)."""
+    params = inspect.signature(part_cls.__init__).parameters.values()
+    return {p.name for p in params if p.kind != p.VAR_KEYWORD}
+
+
+def _build_part(part: Union[dict, nn.Module], role: str,
+                handed: dict) -> nn.Module:
+    """Build ``model.<role>`` with the values the model hands it.
+
+    A value is handed only if it is not None and the part's constructor
+    takes it; a config that states it differently is an error.
+    """
+    handed = {k: v for k, v in handed.items() if v is not None}
+    if isinstance(part, nn.Module):
+        for key, value in handed.items():
+            own = getattr(part, key, value)
+            if own is not None and own != value:
+                raise ValueError(_conflict(role, key, own, value))
+        return part
+    part = dict(part)
+    part_cls = MODELS.get(part['type']) if isinstance(
+        part.get('type'), str) else part.get('type')
+    if part_cls is None:
+        # Let the registry raise its own message for an unknown type.
+        return MODELS.build(part)
+    accepted = _named_args(part_cls)
+    for key, value in handed.items():
+        if key in part and part[key] is not None and part[key] != value:
+            raise ValueError(_conflict(role, key, part[key], value))
+        if key in accepted:
+            part[key] = value
+    _require_num_classes(part_cls, part, role)
+    return MODELS.build(part)
+
+
+def _require_num_classes(part_cls: type, part: dict, role: str) -> None:
+    params = inspect.signature(part_cls.__init__).parameters
+    needed = params.get('num_classes')
+    if needed is not None and needed.default is needed.empty and \
+            part.get('num_classes') is None:
+        raise ValueError(
+            f'ReIDModel: model.num_classes is not set, and the {role} '
+            f'{part_cls.__name__} needs it. Build the Runner with '
+            "mmreid_dranet's ReIDRunner (the configs' runner_type; "
+            'tools/train.py, `mim train` and RUNNERS.build(cfg) do), which '
+            'reads the count from the training data, or set '
+            'model.num_classes in the config.')
+
+
+def _conflict(role: str, key: str, own, handed) -> str:
+    source = 'model.num_classes' if key == 'num_classes' else (
+        "the backbone's feat_dim" if role == 'neck' else
+        f'the neck ({key}={handed})')
+    return (f'ReIDModel: model.{role}.{key}={own!r} disagrees with '
+            f'{source} = {handed!r}. Write it once: remove '
+            f'model.{role}.{key} from the config.')

@@ -106,14 +106,12 @@ def test_no_shuffle_walks_identities_in_order():
     assert list(sampler) == [0, 1, 2, 3, 4, 5, 6, 7]
 
 
-def test_batch_size_check_and_too_few_identities():
+def test_batch_size_and_too_few_identities():
     dataset = LabelsDataset([2, 2, 2])
     sampler = DATA_SAMPLERS.build(
         dict(type='IdentityBalancedSampler', num_ids=2, ins_per_id=4),
         default_args=dict(dataset=dataset, seed=0))
-    sampler.check_batch_size(8)
-    with pytest.raises(ValueError, match='batch_size is 6.*2 x 4 = 8'):
-        sampler.check_batch_size(6)
+    assert sampler.batch_size == 8
     with pytest.raises(ValueError, match='3 identities, fewer than num_ids=4'):
         IdentityBalancedSampler(dataset, 4, 2, seed=0)
     with pytest.raises(ValueError, match='rank 2'):

@@ -1,14 +1,14 @@
-# The demo config shrunk for tests: the conftest's synthetic set has 8
-# training identities; tiny widths so that a CPU epoch takes about a second.
+# The demo config shrunk for tests: tiny widths so that a CPU epoch on the
+# conftest's synthetic set (8 training identities) takes about a second.
+# num_classes and the batch size (4 x 2) come from the data and the sampler.
 _base_ = ['../../configs/dranet/dranet_demo_synthetic.py']
 
 model = dict(
     backbone=dict(stem_channels=8, base_channels=8),
-    neck=dict(in_channels=64, reduce_channels=16, num_classes=8),
-    head=dict(in_channels=16, num_classes=8))
+    neck=dict(reduce_channels=16))
 
 train_dataloader = dict(
-    batch_size=8, num_workers=0, persistent_workers=False,
+    num_workers=0, persistent_workers=False,
     sampler=dict(num_ids=4, ins_per_id=2))
 val_dataloader = dict(batch_size=16, num_workers=0, persistent_workers=False)
 test_dataloader = val_dataloader

@@ -3,11 +3,6 @@
 dataset_type = 'Market1501'
 data_root = 'data/market1501/Market-1501-v15.09.15'
 
-# Training batches of 16 identities x 4 images. The per-GPU batch_size must
-# equal num_ids * ins_per_id: change them together.
-num_ids_per_batch = 16
-ins_per_id = 4
-
 # Images stay BGR uint8 until the model's data preprocessor
 # (mmpretrain.ClsDataPreprocessor, to_rgb=True) normalises them.
 # mmcv's transforms sit in mmengine's root registry (plain names); mmpretrain's
@@ -30,13 +25,13 @@ test_pipeline = [
          algorithm_keys=('pid', 'camid', 'is_query')),
 ]
 
+# Training batches of 16 identities x 4 images per GPU. ReIDRunner sets the
+# per-GPU batch_size to num_ids x ins_per_id: write only the sampler's two.
 train_dataloader = dict(
-    batch_size=num_ids_per_batch * ins_per_id,
     num_workers=4,
     persistent_workers=True,
     drop_last=True,
-    sampler=dict(type='IdentityBalancedSampler', num_ids=num_ids_per_batch,
-                 ins_per_id=ins_per_id),
+    sampler=dict(type='IdentityBalancedSampler', num_ids=16, ins_per_id=4),
     dataset=dict(type=dataset_type, data_root=data_root, split='train',
                  pipeline=train_pipeline),
 )

@@ -1,14 +1,14 @@
-# DRANet on ResNet-50 with last stride 1 (Market-1501: 751 identities).
-# Set num_classes of BOTH neck and head to the training identities of your
-# data set (NumClassesCheckHook checks them at start-up).
-num_classes = 751
-reduce_channels = 512  # K: the embedding is num_parts * 2 * K = 3072
-num_parts = 3
-
+# DRANet on ResNet-50 with last stride 1.
+# Each hyperparameter is written once: ReIDModel hands num_classes to the
+# neck and head, the backbone's output channels to the neck, and K, the part
+# count and the RCAM/RSAM switches from the neck to the head.
+# num_classes (training identities) is read from the training split by
+# ReIDRunner; write `model = dict(num_classes=N)` only to fix it (a count
+# that disagrees with the data then stops the run at start-up).
 model = dict(
     type='ReIDModel',
     data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor',
+        type='ReIDDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=True),
@@ -23,10 +23,8 @@ model = dict(
             'resnet50-0676ba61.pth')),
     neck=dict(
         type='DRANeck',
-        in_channels=2048,
-        num_parts=num_parts,
-        reduce_channels=reduce_channels,
-        num_classes=num_classes,
+        num_parts=3,
+        reduce_channels=512,  # K: the embedding is num_parts * 2 * K = 3072
         se_ratio=16,
         alpha_c=1.0,
         alpha_s=1.0,
@@ -36,11 +34,6 @@ model = dict(
         detach_reverse=True),
     head=dict(
         type='DRAHead',
-        num_classes=num_classes,
-        in_channels=reduce_channels,
-        num_parts=num_parts,
-        use_rcam=True,
-        use_rsam=True,
         label_smoothing=0.0,
         loss_weights=dict(sic=1.0, rcam=1.0, rsam=1.0)),
     test_cfg=dict(flip=False, l2_normalize=False),

@@ -18,9 +18,9 @@ class IdentityBalancedSampler(Sampler):
 
     Every consecutive block of ``num_ids * ins_per_id`` indices holds exactly
     ``num_ids`` distinct identities with ``ins_per_id`` samples each, so the
-    per-rank batch size must equal ``num_ids * ins_per_id`` (the sampler
-    cannot see the dataloader; call :meth:`check_batch_size` where both are
-    known). One epoch walks through each identity's images once, in chunks of
+    per-rank batch size must equal ``num_ids * ins_per_id`` (``ReIDRunner``
+    sets it so; ``SamplerBatchCheckHook`` stops a run whose config says
+    otherwise). One epoch walks through each identity's images once, in chunks of
     ``ins_per_id`` (a short last chunk, or an identity with fewer images, is
     filled by drawing its images again); blocks are then made of chunks of
     distinct identities. The epoch has
@@ -82,20 +82,6 @@ class IdentityBalancedSampler(Sampler):
     def batch_size(self) -> int:
         """The per-rank batch size this sampler is made for."""
         return self.num_ids * self.ins_per_id
-
-    def check_batch_size(self, batch_size: int) -> None:
-        """Raise unless the dataloader's batch size is ``num_ids x
-        ins_per_id``.
-
-        Args:
-            batch_size (int): The per-rank batch size of the dataloader.
-        """
-        if batch_size != self.batch_size:
-            raise ValueError(
-                f'IdentityBalancedSampler: the dataloader batch_size is '
-                f'{batch_size}, but num_ids x ins_per_id = {self.num_ids} x '
-                f'{self.ins_per_id} = {self.batch_size}; they must be equal '
-                'for every batch to hold whole identities.')
 
     @staticmethod
     def _group_by_identity(dataset) -> Dict[int, List[int]]:

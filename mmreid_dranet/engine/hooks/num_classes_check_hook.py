@@ -6,15 +6,15 @@ from mmreid_dranet.registry import HOOKS
 
 @HOOKS.register_module()
 class NumClassesCheckHook(Hook):
-    """Stop before the first iteration if the classifiers do not match the
-    training identities.
+    """Stop before the first iteration if the model's identity count is not
+    the training set's.
 
-    A ``num_classes`` smaller than the number of identities would fail deep
-    inside the loss with an index error; a larger one trains silently with
-    dead classes. Both are usually a config written for another data set.
-    The check compares ``num_classes`` of the model's neck and head (where
-    they have one that is not None) with ``metainfo['num_ids']`` of the
-    training set.
+    A config that leaves ``model.num_classes`` out gets the count from the
+    data (:class:`ReIDRunner`); this hook catches a count written in the
+    config for another data set (a smaller one would fail deep inside the
+    loss, a larger one train silently with dead classes). It reads
+    ``num_classes`` of the model (or, for models without one, of its head)
+    and ``metainfo['num_ids']`` of the training set.
     """
 
     priority = 'VERY_HIGH'
@@ -29,12 +29,15 @@ class NumClassesCheckHook(Hook):
             return
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        for part in ('neck', 'head'):
-            num_classes = getattr(getattr(model, part, None), 'num_classes',
-                                  None)
-            if num_classes is not None and num_classes != num_ids:
-                raise ValueError(
-                    f'model.{part}.num_classes is {num_classes} but the '
-                    f'training set ({type(dataset).__name__}) has {num_ids} '
-                    f'identities: set model.{part}.num_classes={num_ids} in '
-                    'the config.')
+        key, num_classes = 'model.num_classes', getattr(
+            model, 'num_classes', None)
+        if num_classes is None:
+            key, num_classes = 'model.head.num_classes', getattr(
+                getattr(model, 'head', None), 'num_classes', None)
+        if num_classes is not None and num_classes != num_ids:
+            name = dataset.metainfo.get('dataset_name',
+                                        type(dataset).__name__)
+            raise ValueError(
+                f'{key} is {num_classes} but the training set ({name}) has '
+                f'{num_ids} identities: set {key}={num_ids}, or remove it '
+                'from the config to read the count from the data.')

@@ -8,7 +8,7 @@ from mmengine.model import BaseModule
 
 from mmreid_dranet.registry import MODELS
 from ..necks.dra_neck import DRANeckOutput
-from ..utils import check_labels, top1_accuracy
+from ..utils import top1_accuracy
 from .bn_classifier import BNClassifier
 
 LOSS_NAMES = ('sic', 'rcam', 'rsam')
@@ -27,6 +27,10 @@ class DRAHead(BaseModule):
     and scaled by its weight. A switched-off branch has no loss key. The
     training accuracies ``acc_sic``/``acc_rcam``/``acc_rsam`` (top-1, %) go
     to the log only: mmengine sums the keys containing 'loss'.
+
+    Inside :class:`ReIDModel` the first five arguments are handed over
+    (``num_classes`` by the model, the others by ``DRANeck.head_args``):
+    configs do not write them.
 
     Args:
         num_classes (int): Training identities.
@@ -86,9 +90,6 @@ class DRAHead(BaseModule):
         if not isinstance(outputs, DRANeckOutput):
             raise TypeError('DRAHead needs the DRANeck.forward_train output, '
                             f'got {type(outputs).__name__}.')
-        if len(outputs.parts) != self.num_parts:
-            raise ValueError(f'DRAHead: num_parts={self.num_parts} but the '
-                             f'neck gave {len(outputs.parts)} parts.')
         part = outputs.parts[0]
         needs = [('identity_logits', True, 'num_classes'),
                  ('channel_reversed', self.use_rcam, 'use_rcam=True'),
@@ -145,13 +146,8 @@ class DRAHead(BaseModule):
             dict[str, Tensor]: ``loss_<name>`` and ``acc_<name>`` for each
             enabled branch.
         """
-        check_labels(gt_labels, self.num_classes, 'DRAHead')
         losses = {}
         for name, logits in self.logits(outputs).items():
-            if logits[0].size(1) != self.num_classes:
-                raise ValueError(
-                    f'DRAHead: the {name} logits have {logits[0].size(1)} '
-                    f'classes, the head num_classes={self.num_classes}.')
             losses[f'loss_{name}'] = self.loss_weights[name] * (
                 self._cross_entropy(logits, gt_labels))
             with torch.no_grad():

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from mmreid_dranet.registry import MODELS
-from ..utils import check_labels, top1_accuracy
+from ..utils import top1_accuracy
 from .bn_classifier import BNClassifier
 
 
@@ -61,7 +61,6 @@ class ReIDLinearHead(BaseModule):
                 N x in_channels, is classified.
             gt_labels (Tensor): N labels in [0, num_classes).
         """
-        check_labels(gt_labels, self.num_classes, 'ReIDLinearHead')
         logits = self(feats)
         loss = F.cross_entropy(logits, gt_labels,
                                label_smoothing=self.label_smoothing)

@@ -7,7 +7,6 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmreid_dranet.registry import MODELS
-from ..utils import check_labels
 from .dra_part import MAP_NORMS, DRAPartBranch, DRAPartOutput
 
 
@@ -114,6 +113,15 @@ class DRANeck(BaseModule):
             for _ in range(num_parts))
 
     @property
+    def head_args(self) -> dict:
+        """What a head of this neck must agree with (handed to it by
+        :class:`ReIDModel`): K as ``in_channels``, ``num_parts`` and the
+        branch switches (RSAM only where class maps exist)."""
+        return dict(in_channels=self.reduce_channels,
+                    num_parts=self.num_parts, use_rcam=self.use_rcam,
+                    use_rsam=self.use_rsam)
+
+    @property
     def out_channels(self) -> int:
         """Length of the embedding: num_parts * 2K."""
         return self.num_parts * 2 * self.reduce_channels
@@ -163,15 +171,14 @@ class DRANeck(BaseModule):
         Args:
             inputs (tuple[Tensor] | Tensor): Backbone outputs, as
                 :meth:`forward`.
-            gt_labels (Tensor, optional): N labels in [0, num_classes); RSAM
-                is skipped without them.
+            gt_labels (Tensor, optional): N labels in [0, num_classes)
+                (checked by :class:`ReIDDataPreprocessor`); RSAM is skipped
+                without them.
 
         Returns:
             DRANeckOutput: The embedding and each part's intermediates.
         """
         stripes = self._stripes(inputs)
-        if gt_labels is not None and self.num_classes is not None:
-            check_labels(gt_labels, self.num_classes, 'DRANeck')
         parts = [
             branch(stripe, gt_labels)
             for branch, stripe in zip(self.branches, stripes)

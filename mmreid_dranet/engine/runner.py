@@ -1,0 +1,151 @@
+"""ReIDRunner: mmengine's Runner that reads what a config leaves to the data.
+
+A re-ID config does not state how many identities the training set has, nor
+a batch size that repeats the identity sampler's P x K: both follow from
+other settings, and a copy of them is a second place to forget. Before
+mmengine builds the model and the dataloaders, :meth:`ReIDRunner.from_cfg`
+fills in
+
+- ``model.num_classes`` from the training split (``metainfo['num_ids']``),
+  or, for a run that only tests a checkpoint (no ``train_cfg``), from the
+  checkpoint;
+- ``train_dataloader.batch_size`` as the sampler's ``num_ids x
+  ins_per_id``.
+
+Configs name it with ``runner_type = 'ReIDRunner'`` (in
+``_base_/default_runtime.py``), so ``tools/train.py``, ``mim train`` and any
+script that builds the runner the OpenMMLab way (``RUNNERS.build(cfg)``, or
+``ReIDRunner.from_cfg(cfg)``) get the same config. mmengine's plain
+``Runner.from_cfg`` knows nothing of this; a model built by it without a
+count fails with a message that says what to do.
+"""
+import copy
+import logging
+from typing import Optional
+
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
+
+from mmreid_dranet.registry import DATASETS, RUNNERS
+from mmreid_dranet.utils.num_classes import num_classes_from_checkpoint
+
+
+@RUNNERS.register_module()
+class ReIDRunner(Runner):
+    """mmengine's Runner, built from a config completed by
+    :func:`complete_reid_config` (identity count, batch size)."""
+
+    @classmethod
+    def from_cfg(cls, cfg) -> 'ReIDRunner':
+        """Complete the config, then build the runner as mmengine does.
+
+        Args:
+            cfg (Config | dict): The config.
+
+        Returns:
+            ReIDRunner: The runner.
+        """
+        cfg = complete_reid_config(copy.deepcopy(cfg))
+        return super().from_cfg(cfg)
+
+
+def complete_reid_config(cfg: Config) -> Config:
+    """Fill ``model.num_classes`` and ``train_dataloader.batch_size`` where
+    the config leaves them out (see the module docstring).
+
+    Args:
+        cfg (Config): The config, changed in place.
+
+    Returns:
+        Config: The same config.
+    """
+    fill_batch_size(cfg)
+    warn_unused_data_root(cfg)
+    if cfg.model.get('type') in ('ReIDModel', 'mmreid_dranet.ReIDModel') \
+            and cfg.model.get('num_classes') is None:
+        num_classes = identities_for(cfg)
+        if num_classes is not None:
+            cfg.model.num_classes = num_classes
+    return cfg
+
+
+def fill_batch_size(cfg: Config) -> None:
+    """``train_dataloader.batch_size = num_ids x ins_per_id`` of its
+    identity sampler, when the config gives no batch size.
+
+    A batch size given as well is kept: ``SamplerBatchCheckHook`` stops the
+    run at start-up if it differs, naming the keys.
+    """
+    loader = cfg.get('train_dataloader')
+    if not loader or loader.get('batch_size') is not None:
+        return
+    sampler = loader.get('sampler') or {}
+    if 'num_ids' in sampler and 'ins_per_id' in sampler:
+        loader.batch_size = sampler['num_ids'] * sampler['ins_per_id']
+
+
+def warn_unused_data_root(cfg: Config) -> None:
+    """Say so when a top-level ``data_root`` reaches no dataset.
+
+    mmengine substitutes a base config's variables when it loads the base,
+    so a child config that only says ``data_root = 'my/data'`` changes no
+    dataset: the run would silently read the base's folder.
+    """
+    data_root = cfg.get('data_root')
+    if not isinstance(data_root, str):
+        return
+    roots = {loader.dataset.get('data_root')
+             for key in ('train_dataloader', 'val_dataloader',
+                         'test_dataloader')
+             for loader in [cfg.get(key)]
+             if loader and isinstance(loader.get('dataset'), dict)}
+    if roots and data_root not in roots:
+        print_log(
+            f"the config's top-level data_root={data_root!r} is used by no "
+            f'dataset (they read {sorted(map(str, roots))}): a base '
+            "config's variables are fixed when the base is loaded. Pass "
+            '--data-root, or set <split>_dataloader.dataset.data_root.',
+            logger='current', level=logging.WARNING)
+
+
+def identities_for(cfg: Config) -> Optional[int]:
+    """The identity count of a config's run.
+
+    Training runs (``train_cfg`` and ``train_dataloader`` set) count the
+    training split; others read the checkpoint in ``load_from``.
+
+    Returns:
+        int | None: The count, or None when neither source exists.
+    """
+    if cfg.get('train_cfg') and cfg.get('train_dataloader'):
+        return count_identities(cfg.train_dataloader.dataset,
+                                cfg.get('default_scope', 'mmreid_dranet'))
+    if cfg.get('load_from'):
+        return num_classes_from_checkpoint(cfg.load_from)
+    return None
+
+
+def count_identities(dataset_cfg: dict, scope: str = 'mmreid_dranet') -> int:
+    """Build a training set and return its ``metainfo['num_ids']``.
+
+    Args:
+        dataset_cfg (dict): The ``train_dataloader.dataset`` config.
+        scope (str): The registry scope to build it in.
+
+    Returns:
+        int: The number of training identities.
+    """
+    with DefaultScope.overwrite_default_scope(scope):
+        dataset = DATASETS.build(copy.deepcopy(dataset_cfg))
+    num_ids = getattr(dataset, 'metainfo', {}).get('num_ids')
+    if num_ids is None:
+        raise ValueError(
+            f'the training set {type(dataset).__name__} has no '
+            "metainfo['num_ids'], so model.num_classes cannot be read from "
+            'the data: set model.num_classes in the config.')
+    print_log(f'model.num_classes = {num_ids}: the identities of the '
+              f'training set ({dataset.metainfo.get("dataset_name")})',
+              logger='current')
+    return int(num_ids)
