@@ -7,6 +7,24 @@ import torch
 from mmreid_dranet.evaluation import (compute_distance,
                                       evaluate_distance_matrix,
                                       evaluate_reid)
+from mmreid_dranet.evaluation.functional import ranking
+
+COUNTING_PATHS = {
+    # DENSE_FRACTION, _NUM_BUCKETS: the key path only; the bucket path only
+    # with coarse buckets (many entries compared exactly) and fine ones.
+    'keys': (2.0, 4096),
+    'buckets-coarse': (-1.0, 3),
+    'buckets-fine': (-1.0, 4096),
+}
+
+
+@pytest.fixture(params=sorted(COUNTING_PATHS))
+def counting_path(request, monkeypatch):
+    """Run a test through each way of counting the preceding entries."""
+    fraction, buckets = COUNTING_PATHS[request.param]
+    monkeypatch.setattr(ranking, 'DENSE_FRACTION', fraction)
+    monkeypatch.setattr(ranking, '_NUM_BUCKETS', buckets)
+    return request.param
 
 
 def reference_evaluate(dist, q_pids, g_pids, q_cams, g_cams, topk=(1, 5, 10)):
@@ -58,7 +76,8 @@ def assert_same(result, expected):
 
 @pytest.mark.parametrize('seed', range(6))
 @pytest.mark.parametrize('metric', ['euclidean', 'cosine'])
-def test_matches_reference_with_ties_and_unmatched_queries(seed, metric):
+def test_matches_reference_with_ties_and_unmatched_queries(seed, metric,
+                                                           counting_path):
     rng = np.random.default_rng(seed)
     q_feats, g_feats, *labels = make_split(rng, 30, 120)
     if metric == 'cosine':
@@ -77,7 +96,7 @@ def test_matches_reference_with_ties_and_unmatched_queries(seed, metric):
             assert_same(result, expected)
 
 
-def test_real_valued_features_numpy_and_torch_agree():
+def test_real_valued_features_numpy_and_torch_agree(counting_path):
     rng = np.random.default_rng(7)
     q_feats, g_feats, *labels = make_split(rng, 40, 300, num_ids=20,
                                            integer=False, dim=32)
@@ -97,7 +116,7 @@ def test_real_valued_features_numpy_and_torch_agree():
                                'num_valid_queries', 'num_skipped_queries'}
 
 
-def test_distance_matrix_with_many_ties():
+def test_distance_matrix_with_many_ties(counting_path):
     rng = np.random.default_rng(11)
     dist = rng.integers(0, 4, (25, 90)).astype(np.float32)
     dist[:, ::3] = 0.0  # ties at zero, including -0.0
@@ -113,7 +132,7 @@ def test_distance_matrix_with_many_ties():
                                          chunk_size=chunk_size), expected)
 
 
-def test_hand_computed_example():
+def test_hand_computed_example(counting_path):
     # Gallery sorted by distance: g0 (match), g1 (junk: same pid and
     # camera), g2 (other pid), g3 (match) -> ranks 1 and 3 after junk
     # removal: AP = (1/1 + 2/3) / 2, INP = 2/3, R1 = 1.

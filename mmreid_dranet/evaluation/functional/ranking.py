@@ -26,6 +26,11 @@ from typing import NamedTuple, Tuple
 import torch
 
 _FLOAT_BITS = 31  # bits of a non-negative float32 pattern (sign bit is 0)
+# Above this share of candidates (entries <= tau), the block is counted with
+# per-row bucket histograms (see _bucket_candidates) instead of keys.
+DENSE_FRACTION = 0.125
+_PROBE_COLUMNS = 2048
+_NUM_BUCKETS = 4096
 
 
 class GalleryIdentityIndex:
@@ -118,10 +123,15 @@ def rank_true_matches(dist: torch.Tensor, query_pids: torch.Tensor,
     match_dist = torch.where(is_match, member_dist, -1.0)
     tau = torch.cat([match_dist, match_dist.new_full((num_rows, 1), -1.0)],
                     dim=1).amax(dim=1)  # -1: no true match, no candidate
-    candidates = dist <= tau.unsqueeze(1)
     rows = torch.arange(num_rows, device=device).unsqueeze(1).expand_as(cols)
     is_member = is_match | is_junk
-    candidates[rows[is_member], cols[is_member]] = False
+    if _candidate_fraction(dist, tau) <= DENSE_FRACTION:
+        candidates = dist <= tau.unsqueeze(1)
+        candidates[rows[is_member], cols[is_member]] = False
+        before_buckets = None
+    else:
+        candidates, before_buckets = _bucket_candidates(
+            dist, tau, cols, is_match, is_member, member_dist)
     cand_rows, cand_cols = candidates.nonzero(as_tuple=True)
     del candidates
     cand_keys = _sort_keys(cand_rows, dist[cand_rows, cand_cols], cand_cols,
@@ -130,17 +140,20 @@ def rank_true_matches(dist: torch.Tensor, query_pids: torch.Tensor,
     # Sorted keys of the true matches, each row closed by a sentinel above
     # any key of that row, so that rows never share a histogram bin.
     num_matches = is_match.sum(dim=1)
-    match_keys = _sort_keys(rows[is_match], member_dist[is_match],
-                            cols[is_match], col_bits)
-    sentinels = (torch.arange(num_rows, device=device) + 1 <<
-                 (_FLOAT_BITS + col_bits)) - 1
-    bounds = torch.sort(torch.cat([match_keys, sentinels])).values
-    bins = torch.searchsorted(bounds, cand_keys)
-    counts = torch.bincount(bins, minlength=len(bounds))
+    match_keys, match_order = torch.sort(
+        torch.cat([
+            _sort_keys(rows[is_match], member_dist[is_match], cols[is_match],
+                       col_bits),
+            (torch.arange(num_rows, device=device) + 1 <<
+             (_FLOAT_BITS + col_bits)) - 1
+        ]))
+    bins = torch.searchsorted(match_keys, cand_keys)
+    counts = torch.bincount(bins, minlength=len(match_keys))
     preceding = torch.cumsum(counts, dim=0) - counts  # exclusive
 
     row_start = torch.cumsum(num_matches + 1, dim=0) - (num_matches + 1)
-    is_sentinel = torch.zeros(len(bounds), dtype=torch.bool, device=device)
+    is_sentinel = torch.zeros(len(match_keys), dtype=torch.bool,
+                              device=device)
     is_sentinel[row_start + num_matches] = True
     query = torch.repeat_interleave(
         torch.arange(num_rows, device=device), num_matches)
@@ -148,7 +161,70 @@ def rank_true_matches(dist: torch.Tensor, query_pids: torch.Tensor,
     order = position - row_start[query]
     # Candidates before match t of a row: those in the row's bins 0..t.
     before = preceding[position + 1] - preceding[row_start[query]]
+    if before_buckets is not None:
+        # match_order maps sorted positions back to the row-major order of
+        # rows[is_match], in which before_buckets is given.
+        before = before + before_buckets[match_order[position]]
     return MatchRanks(before + order + 1, query, order, num_matches)
+
+
+def _candidate_fraction(dist: torch.Tensor, tau: torch.Tensor) -> float:
+    """Share of the entries at most ``tau``, estimated on a few columns."""
+    probe = dist[:, :_PROBE_COLUMNS]
+    if probe.numel() == 0:
+        return 0.0
+    return float((probe <= tau.unsqueeze(1)).sum()) / probe.numel()
+
+
+def _bucket_candidates(dist: torch.Tensor, tau: torch.Tensor,
+                       cols: torch.Tensor, is_match: torch.Tensor,
+                       is_member: torch.Tensor, member_dist: torch.Tensor
+                       ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Counting for rows where most entries are candidates (weak models).
+
+    Each row's range ``[lo, tau]`` (lo: its smallest true-match distance, 0
+    for a single match) is cut into ``_NUM_BUCKETS`` equal buckets. The map
+    from a distance to its bucket, ``floor((d - lo) * scale) + 1`` clamped to
+    ``[0, _NUM_BUCKETS + 1]``, is non-decreasing in float arithmetic, so an
+    entry in a lower bucket than a true match is closer than it, one in a
+    higher bucket is farther. A histogram per row counts the former; only
+    the entries sharing a bucket with a true match are compared exactly.
+
+    Returns:
+        tuple[Tensor]: ``exact`` (C x G bool, the entries to compare by
+        key) and, for every true match (row-major order of ``is_match``),
+        the number of non-member entries in lower buckets without a match.
+    """
+    num_rows, num_gallery = dist.shape
+    match_dist = torch.where(is_match, member_dist, float('inf'))
+    lo = match_dist.amin(dim=1)
+    lo = torch.where(lo < tau, lo, 0.0)  # also rows without a true match
+    span = tau - lo
+    # The floor on span keeps scale finite (coarser buckets, still exact).
+    scale = torch.where(span > 0,
+                        (_NUM_BUCKETS - 1) / span.clamp_min(1e-30), 0.0)
+    position = (dist - lo.unsqueeze(1)).mul_(scale.unsqueeze(1))
+    buckets = position.clamp_(-1, _NUM_BUCKETS).add_(1).to(torch.int64)
+    del position
+    rows = torch.arange(num_rows, device=dist.device).unsqueeze(1).expand_as(
+        cols)
+    member_buckets = buckets.gather(1, cols)
+    ignored = _NUM_BUCKETS + 1  # members, and entries beyond tau
+    buckets[rows[is_member], cols[is_member]] = ignored
+    histogram = torch.zeros(num_rows, ignored + 1, dtype=torch.int64,
+                            device=dist.device)
+    histogram.scatter_add_(
+        1, buckets,
+        torch.ones(1, 1, dtype=torch.int64,
+                   device=dist.device).expand_as(buckets))
+    has_match = torch.zeros_like(histogram, dtype=torch.bool)
+    has_match[rows[is_match], member_buckets[is_match]] = True
+    has_match[:, ignored] = False
+    exact = has_match.gather(1, buckets)
+    del buckets
+    histogram[has_match] = 0
+    lower = torch.cumsum(histogram, dim=1) - histogram  # exclusive
+    return exact, lower[rows[is_match], member_buckets[is_match]]
 
 
 def _sort_keys(rows: torch.Tensor, dist: torch.Tensor, cols: torch.Tensor,
