@@ -1,37 +1,52 @@
 """k-reciprocal re-ranking (Zhong et al., "Re-ranking Person
 Re-identification with k-reciprocal Encoding", CVPR 2017).
 
-Definitions, over all samples (queries and gallery together), with the
-original distance ``d`` (the evaluation metric) divided by each row's
-maximum:
+Two readings, chosen by ``variant``:
 
-- ``N(p, k)``: the k nearest neighbours of ``p`` besides ``p`` itself, i.e.
-  the first k + 1 of its ranking, ``p`` included;
+- ``'authors'`` (default): the authors' released code (``person-re-ranking``,
+  ported as torchreid's ``utils/rerank.py::re_ranking``), step for step;
+- ``'paper'``: the formulas as the paper writes them.
+
+Both, over all samples (queries then gallery), with the original distance
+``d`` (the evaluation metric: squared euclidean, as the authors' code gets
+from features, or cosine) divided by each row's maximum over all samples:
+
+- ranking of p: p first, then the others by distance; ``N(p, k)`` is its
+  first k + 1 entries;
 - ``R(p, k) = {g in N(p, k) | p in N(g, k)}`` (k-reciprocal neighbours);
-- ``R*(p, k) = R(p, k) U R(q, k/2)`` for every ``q in R(p, k)`` with
-  ``|R(p, k) & R(q, k/2)| >= 2/3 |R(q, k/2)|`` (k/2 rounded half up);
-- ``V[p, g] = exp(-d(p, g))`` for ``g in R*(p, k1)``, else 0; with
-  ``normalize_weights`` each row is divided by its sum (as in the authors'
-  released code: it makes the vectors of near and far samples comparable);
-- local query expansion: ``V[p] <- mean of V[g]`` over the ``k2`` nearest
-  samples of ``p``, ``p`` included;
-- Jaccard distance ``d_J(p, g) = 1 - sum_j min(V[p,j], V[g,j]) /
-  sum_j max(V[p,j], V[g,j])``, with ``sum max = sum V[p] + sum V[g] -
-  sum min``;
+- ``R*(p) = R(p, k1)`` united with ``R(q, h)`` for every ``q in R(p, k1)``
+  whose ``R(q, h)`` shares enough members with ``R(p, k1)``: more than 2/3
+  of them and ``h = round(k1 / 2)`` half to even (numpy's ``around``: 10
+  for k1 = 20 and 21) in the authors' code; at least 2/3 and ``h = k1 / 2``
+  rounded half up (11 for k1 = 21) in the paper's reading;
+- ``V[p, g] = exp(-d(p, g))`` for ``g in R*(p)``, else 0, each row divided
+  by its sum (``normalize_weights``; the authors' code always does);
+- local query expansion: ``V[p] <- mean of V[g]`` over the first ``k2``
+  entries of p's ranking (p included; k2 = 1 leaves V as is);
+- Jaccard distance ``d_J(p, g) = 1 - m / (2 - m)`` with
+  ``m = sum_j min(V[p, j], V[g, j])`` in the authors' code (their rows sum
+  to 1); ``1 - m / (sum V[p] + sum V[g] - m)`` (sum of max) in the paper;
 - final distance ``(1 - lambda) d_J + lambda d``.
 
-Memory: the V vectors are sparse (a few hundred entries per sample), the
-neighbour search and the query x gallery distances go by row blocks; no
-(Q + G)^2 matrix is ever held.
+Memory: V is sparse (a few hundred entries per sample); the neighbour
+search, the weights and the query x gallery distances go by row blocks; no
+(Q + G)^2 matrix is ever held. With ``distributed=True`` the neighbour
+search and the weights (the costly steps) are split over the processes.
 """
-from typing import Tuple
+from typing import Callable, List, Tuple
 
 import torch
 
-from .distance import PairwiseDistance
+from .distance import check_metric
 from .inputs import as_feature_tensor
+from .rerank_steps import (AllSamples, expanded_sets,
+                           nearest_neighbours, query_expansion,
+                           reciprocal_sets, row_block, segment_starts,
+                           set_weights)
 
-_BLOCK_ELEMENTS = 1 << 24
+RERANK_VARIANTS = ('authors', 'paper')
+# (query entry, gallery entry) pairs of V handled at once (~6 arrays each).
+PAIR_BLOCK = 1 << 21
 
 
 class KReciprocalReranker:
@@ -39,7 +54,7 @@ class KReciprocalReranker:
 
     Args:
         query (Tensor): Q x D float32 query features.
-        gallery (Tensor): G x D float32 gallery features.
+        gallery (Tensor): G x D float32 gallery features (same device).
         metric (str): The original distance, ``'euclidean'`` (squared) or
             ``'cosine'``.
         k1 (int): k of the k-reciprocal sets. Defaults to 20.
@@ -48,7 +63,11 @@ class KReciprocalReranker:
         lambda_value (float): Weight of the original distance. Defaults to
             0.3.
         normalize_weights (bool): Divide each V row by its sum. Defaults to
-            True.
+            True; must be True for ``variant='authors'``.
+        variant (str): ``'authors'`` (their released code) or ``'paper'``.
+        distributed (bool): Split the neighbour search and the weights over
+            the processes of the default group (every process must build the
+            reranker with the same inputs). Results do not change.
     """
 
     def __init__(self,
@@ -58,35 +77,43 @@ class KReciprocalReranker:
                  k1: int = 20,
                  k2: int = 6,
                  lambda_value: float = 0.3,
-                 normalize_weights: bool = True):
+                 normalize_weights: bool = True,
+                 variant: str = 'authors',
+                 distributed: bool = False):
         num_all = len(query) + len(gallery)
-        for name, value in (('k1', k1), ('k2', k2)):
-            if not isinstance(value, int) or not 1 <= value < num_all:
-                raise ValueError(f'{name} must be an int in [1, {num_all}) '
-                                 f'(the number of samples), got {value!r}')
-        if not 0 <= lambda_value <= 1:
-            raise ValueError(
-                f'lambda_value must be in [0, 1], got {lambda_value!r}')
-        self.num_query = len(query)
+        _check_parameters(num_all, k1, k2, lambda_value, variant,
+                          normalize_weights)
+        self.authors = variant == 'authors'
+        self.num_query, self.num_gallery = len(query), len(gallery)
         self.lambda_value = float(lambda_value)
-        self.gallery_distance = PairwiseDistance(gallery, metric)
-        self.query = query
-        samples = torch.cat([query, gallery])
-        neighbours, self.row_max = _nearest_neighbours(samples, metric, k1)
-        expanded = _expanded_reciprocal_sets(neighbours, (k1 + 1) // 2 + 1)
-        weights = _weights(samples, metric, expanded, self.row_max,
-                           normalize_weights)
-        self.vectors = _query_expansion(expanded, weights,
-                                        neighbours[:, :k2], num_all)
-        self.row_sums = torch.zeros(num_all).index_add_(
-            0, self.vectors[0], self.vectors[2])
-        by_column = torch.argsort(self.vectors[1] * num_all +
-                                  self.vectors[0])
-        self.column_rows = self.vectors[0][by_column]
-        self.column_values = self.vectors[2][by_column]
-        self.column_start = _segment_starts(self.vectors[1][by_column],
-                                            num_all)
-        self.row_start = _segment_starts(self.vectors[0], num_all)
+        self.samples = AllSamples(query, gallery, check_metric(metric))
+        split = _RowSplit(num_all, distributed)
+        neighbours, self.row_max = split.run(
+            lambda s, e: nearest_neighbours(self.samples, max(k1 + 1, k2), s,
+                                            e), row_block(num_all))
+        self.row_max.clamp_min_(torch.finfo(torch.float32).tiny)
+        half = round(k1 / 2) if self.authors else (k1 + 1) // 2
+        expanded = expanded_sets(
+            reciprocal_sets(neighbours, k1), reciprocal_sets(neighbours, half),
+            self.authors, 0, num_all)
+        (weights, ) = split.run(
+            lambda s, e: (set_weights(self.samples, expanded, self.row_max,
+                                      normalize_weights, s, e), ),
+            row_block(max(expanded.shape[1], 1) * query.shape[1]))
+        rows, cols, values = query_expansion(expanded, weights,
+                                             neighbours[:, :k2])
+        del expanded, weights, neighbours
+        self.row_sums = values.new_zeros(num_all).index_add_(
+            0, rows, values)
+        in_query = rows < self.num_query
+        self.query_cols, self.query_values = cols[in_query], values[in_query]
+        self.query_start = segment_starts(rows[in_query], self.num_query)
+        # Gallery rows of V grouped by column (rows ascending in a column).
+        by_column = torch.argsort(cols[~in_query], stable=True)
+        self.column_rows = (rows[~in_query] - self.num_query)[by_column]
+        self.column_values = values[~in_query][by_column]
+        self.column_start = segment_starts(cols[~in_query][by_column],
+                                           num_all)
 
     def distances(self, start: int, end: int) -> torch.Tensor:
         """Re-ranked distances of queries ``start:end`` to the gallery.
@@ -98,37 +125,52 @@ class KReciprocalReranker:
         Returns:
             Tensor: (end - start) x G float32 distances in [0, 1].
         """
-        num_gallery = len(self.gallery_distance.gallery)
-        original = self.gallery_distance(self.query[start:end])
+        samples = self.samples
+        original = samples._to_gallery(samples.query[start:end])
         original.div_(self.row_max[start:end].unsqueeze(1))
-        min_sums = self._min_sums(start, end, num_gallery)
-        jaccard = 1 - min_sums / (
-            self.row_sums[start:end].unsqueeze(1) +
-            self.row_sums[self.num_query:].unsqueeze(0) - min_sums)
+        min_sums = self._min_sums(start, end)
+        if self.authors:
+            union = 2 - min_sums
+        else:
+            union = (self.row_sums[start:end].unsqueeze(1) +
+                     self.row_sums[self.num_query:].unsqueeze(0) - min_sums)
+        jaccard = 1 - min_sums / union
         return original.mul_(self.lambda_value).add_(
             jaccard, alpha=1 - self.lambda_value).clamp_min_(0)
 
-    def _min_sums(self, start: int, end: int, num_gallery: int
-                  ) -> torch.Tensor:
+    def _min_sums(self, start: int, end: int) -> torch.Tensor:
         """sum_j min(V[p, j], V[g, j]) for queries p and gallery g."""
-        first, last = self.row_start[start], self.row_start[end]
-        rows = self.vectors[0][first:last] - start
-        cols = self.vectors[1][first:last]
-        values = self.vectors[2][first:last]
-        # Every entry (p, j) meets the entries (g, j) of column j.
+        device = self.query_values.device
+        first, last = int(self.query_start[start]), int(self.query_start[end])
+        rows = torch.repeat_interleave(
+            torch.arange(end - start, device=device),
+            (self.query_start[start + 1:end + 1] -
+             self.query_start[start:end]))
+        cols = self.query_cols[first:last].long()
+        values = self.query_values[first:last]
         col_first = self.column_start[cols]
         col_count = self.column_start[cols + 1] - col_first
-        pair = torch.repeat_interleave(torch.arange(len(cols)), col_count)
-        within = torch.arange(len(pair)) - torch.repeat_interleave(
-            torch.cumsum(col_count, 0) - col_count, col_count)
-        other = col_first[pair] + within
-        others = self.column_rows[other] - self.num_query
-        keep = others >= 0
-        pair, other, others = pair[keep], other[keep], others[keep]
-        mins = torch.minimum(values[pair], self.column_values[other])
-        sums = torch.zeros((end - start) * num_gallery)
-        sums.index_add_(0, rows[pair] * num_gallery + others, mins)
-        return sums.view(end - start, num_gallery)
+        sums = values.new_zeros((end - start) * self.num_gallery)
+        # Every entry (p, j) meets the gallery entries (g, j) of column j;
+        # entries go in groups of a bounded number of such pairs.
+        ends = torch.cumsum(col_count, 0)
+        total = int(ends[-1]) if len(ends) else 0
+        cuts = torch.searchsorted(
+            ends, torch.arange(PAIR_BLOCK, max(total, PAIR_BLOCK), PAIR_BLOCK,
+                               device=device))
+        bounds = [0] + sorted(set(cuts.tolist()) - {0, len(cols)}) + [
+            len(cols)]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            count = col_count[a:b]
+            pair = torch.repeat_interleave(
+                torch.arange(a, b, device=device), count)
+            within = torch.arange(len(pair), device=device) - \
+                torch.repeat_interleave(torch.cumsum(count, 0) - count, count)
+            other = col_first[pair] + within
+            sums.index_add_(
+                0, rows[pair] * self.num_gallery + self.column_rows[other],
+                torch.minimum(values[pair], self.column_values[other]))
+        return sums.view(end - start, self.num_gallery)
 
 
 def k_reciprocal_rerank(query_feats,
@@ -137,13 +179,14 @@ def k_reciprocal_rerank(query_feats,
                         k1: int = 20,
                         k2: int = 6,
                         lambda_value: float = 0.3,
-                        normalize_weights: bool = True) -> torch.Tensor:
+                        normalize_weights: bool = True,
+                        variant: str = 'authors') -> torch.Tensor:
     """The full Q x G re-ranked distance matrix (small problems, tests).
 
     Args:
         query_feats (ndarray | Tensor): Q x D features.
         gallery_feats (ndarray | Tensor): G x D features.
-        metric, k1, k2, lambda_value, normalize_weights: See
+        metric, k1, k2, lambda_value, normalize_weights, variant: See
             :class:`KReciprocalReranker`.
 
     Returns:
@@ -152,117 +195,58 @@ def k_reciprocal_rerank(query_feats,
     query = as_feature_tensor(query_feats, 'query_feats')
     reranker = KReciprocalReranker(
         query, as_feature_tensor(gallery_feats, 'gallery_feats'), metric, k1,
-        k2, lambda_value, normalize_weights)
+        k2, lambda_value, normalize_weights, variant)
     return reranker.distances(0, len(query))
 
 
-def _nearest_neighbours(samples: torch.Tensor, metric: str,
-                        k: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    """First k + 1 of every ranking (N x (k + 1)) and each row's max."""
-    distance = PairwiseDistance(samples, metric)
-    block = max(1, _BLOCK_ELEMENTS // len(samples))
-    neighbours, row_max = [], []
-    for start in range(0, len(samples), block):
-        dist = distance(samples[start:start + block])
-        # Each sample first, whatever ties it has with duplicates.
-        rows = torch.arange(len(dist))
-        dist[rows, rows + start] = -1
-        neighbours.append(dist.topk(k + 1, dim=1, largest=False).indices)
-        row_max.append(dist.amax(dim=1))
-    return torch.cat(neighbours), torch.cat(row_max).clamp_min_(
-        torch.finfo(torch.float32).tiny)
+def _check_parameters(num_all, k1, k2, lambda_value, variant, normalize):
+    for name, value in (('k1', k1), ('k2', k2)):
+        if isinstance(value, bool) or not isinstance(
+                value, int) or not 1 <= value < num_all:
+            raise ValueError(f'{name} must be an int in [1, {num_all}) '
+                             f'(the number of samples), got {value!r}')
+    if not 0 <= lambda_value <= 1:
+        raise ValueError(
+            f'lambda_value must be in [0, 1], got {lambda_value!r}')
+    if variant not in RERANK_VARIANTS:
+        raise ValueError(f'unknown re-ranking variant {variant!r}; expected '
+                         f'one of {RERANK_VARIANTS}')
+    if variant == 'authors' and not normalize:
+        raise ValueError("variant='authors' normalises the weights (its "
+                         "Jaccard form 1 - m / (2 - m) needs rows summing to "
+                         "1); use variant='paper' for normalize_weights="
+                         'False')
 
 
-def _reciprocal(neighbours: torch.Tensor) -> torch.Tensor:
-    """Mask of the entries g of N(p) with p in N(g) (N x width)."""
-    own = torch.arange(len(neighbours)).view(-1, 1, 1)
-    return (neighbours[neighbours] == own).any(dim=2)
+class _RowSplit:
+    """Runs a row-wise step on this process's share of the rows and gathers
+    the results of every process (one process: all rows, no gathering).
 
-
-def _expanded_reciprocal_sets(neighbours: torch.Tensor,
-                              half_width: int) -> torch.Tensor:
-    """R*(p, k1) of every sample, as N x L sorted indices padded with -1."""
-    num_all, width = neighbours.shape
-    sets = torch.where(_reciprocal(neighbours), neighbours, -1)
-    half = neighbours[:, :half_width]
-    half_sets = torch.where(_reciprocal(half), half, -1)
-    expanded = []
-    block = max(1, _BLOCK_ELEMENTS // (width * width * half_width))
-    for start in range(0, num_all, block):
-        own = sets[start:start + block]  # B x W
-        candidate_sets = half_sets[own.clamp_min(0)]  # B x W x H
-        size = (candidate_sets >= 0).sum(dim=2)
-        shared = ((candidate_sets.unsqueeze(3) == own.view(
-            len(own), 1, 1, width)) & (candidate_sets.unsqueeze(3) >= 0)).any(
-                dim=3).sum(dim=2)
-        accept = (own >= 0) & (3 * shared >= 2 * size)
-        added = torch.where(accept.unsqueeze(2), candidate_sets, -1)
-        union = torch.cat([own, added.flatten(1)], dim=1)
-        expanded.append(_unique_rows(union))
-    longest = max(e.shape[1] for e in expanded)
-    return torch.cat([
-        torch.nn.functional.pad(e, (0, longest - e.shape[1]), value=-1)
-        for e in expanded
-    ])
-
-
-def _unique_rows(indices: torch.Tensor) -> torch.Tensor:
-    """Sorted distinct non-negative entries of each row, padded with -1."""
-    big = torch.iinfo(indices.dtype).max
-    values = torch.sort(torch.where(indices >= 0, indices, big), dim=1).values
-    repeat = torch.zeros_like(values, dtype=torch.bool)
-    repeat[:, 1:] = values[:, 1:] == values[:, :-1]
-    values = torch.where(repeat | (values == big), big, values)
-    values = torch.sort(values, dim=1).values
-    width = int((values != big).sum(dim=1).max())
-    return torch.where(values[:, :width] == big, -1, values[:, :width])
-
-
-def _weights(samples: torch.Tensor, metric: str, sets: torch.Tensor,
-             row_max: torch.Tensor, normalize: bool) -> torch.Tensor:
-    """exp(-d(p, g) / row_max(p)) over R*(p) (0 on padding), N x L."""
-    weights = torch.zeros(sets.shape)
-    block = max(1, _BLOCK_ELEMENTS // (sets.shape[1] * samples.shape[1]))
-    for start in range(0, len(samples), block):
-        query = samples[start:start + block]
-        members = samples[sets[start:start + block].clamp_min(0)]
-        dot = torch.einsum('bd,bld->bl', query, members)
-        if metric == 'euclidean':
-            dist = (query.pow(2).sum(1, keepdim=True) +
-                    members.pow(2).sum(2) - 2 * dot)
-        else:
-            dist = 1 - dot / (query.norm(dim=1, keepdim=True) *
-                              members.norm(dim=2))
-        dist = dist.clamp_min(0) / row_max[start:start + block].unsqueeze(1)
-        weights[start:start + block] = torch.exp(-dist)
-    weights[sets < 0] = 0
-    if normalize:
-        weights /= weights.sum(dim=1, keepdim=True)
-    return weights
-
-
-def _query_expansion(sets: torch.Tensor, weights: torch.Tensor,
-                     expansion: torch.Tensor, num_all: int
-                     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Sparse mean of the V rows of each sample's k2 nearest samples.
-
-    Returns:
-        tuple[Tensor]: ``(rows, cols, values)`` sorted by row then column.
+    Shares are whole multiples of the step's row block, so that every block
+    holds the rows it holds in one process, and gives the same numbers.
     """
-    num_expand = expansion.shape[1]
-    rows = torch.arange(num_all).view(-1, 1, 1).expand(
-        -1, num_expand, sets.shape[1])
-    cols = sets[expansion]  # N x k2 x L
-    values = weights[expansion] / num_expand
-    valid = cols >= 0
-    keys = rows[valid] * num_all + cols[valid]
-    unique_keys, inverse = torch.unique(keys, return_inverse=True)
-    summed = torch.zeros(len(unique_keys)).index_add_(0, inverse,
-                                                      values[valid])
-    return unique_keys // num_all, unique_keys % num_all, summed
 
+    def __init__(self, num_rows: int, distributed: bool):
+        self.num_rows = num_rows
+        self.rank, self.world_size = 0, 1
+        if distributed:
+            from mmengine.dist import get_dist_info
+            self.rank, self.world_size = get_dist_info()
 
-def _segment_starts(sorted_ids: torch.Tensor, num_ids: int) -> torch.Tensor:
-    """Start of each id's run in ``sorted_ids`` (num_ids + 1 entries)."""
-    counts = torch.bincount(sorted_ids, minlength=num_ids)
-    return torch.cat([counts.new_zeros(1), torch.cumsum(counts, 0)])
+    def run(self, step: Callable[[int, int], Tuple[torch.Tensor, ...]],
+            granule: int) -> List[torch.Tensor]:
+        if self.world_size == 1:
+            return list(step(0, self.num_rows))
+        num_blocks = -(-self.num_rows // granule)
+        share = -(-num_blocks // self.world_size) * granule
+        start = min(self.rank * share, self.num_rows)
+        end = min(start + share, self.num_rows)
+        local = step(start, end)
+        gathered = []
+        for tensor in local:
+            padded = tensor.new_zeros((share, ) + tuple(tensor.shape[1:]))
+            padded[:len(tensor)] = tensor
+            parts = [torch.empty_like(padded) for _ in range(self.world_size)]
+            torch.distributed.all_gather(parts, padded)
+            gathered.append(torch.cat(parts)[:self.num_rows])
+        return gathered
