@@ -9,6 +9,9 @@ import sys
 
 import torch
 
+from mmreid_dranet.utils.checkpoint import (check_checkpoint_complete,
+                                            find_resume_checkpoint,
+                                            finished_run_message)
 from mmreid_dranet.utils.config import (add_common_arguments,
                                         apply_common_arguments, build_runner,
                                         load_config, set_work_dir)
@@ -61,16 +64,30 @@ def merge_args(cfg, args):
         checkpoint_hook = cfg.get('default_hooks', {}).get('checkpoint')
         if checkpoint_hook:
             checkpoint_hook.pop('save_best', None)
-    if args.resume == 'auto':
+    config_auto_resume = args.resume is None and cfg.get(
+        'resume') and not cfg.get('load_from')
+    if args.resume == 'auto' or config_auto_resume:
+        # The newest *complete* checkpoint (never a torn file); None starts
+        # afresh, as mmengine does when the run saved nothing yet.
         cfg.resume = True
-        cfg.load_from = None
+        cfg.load_from = find_resume_checkpoint(cfg.work_dir)
     elif args.resume is not None:
         if not osp.isfile(args.resume):
             raise FileNotFoundError(
                 f'--resume checkpoint not found: {args.resume!r}')
         cfg.resume = True
         cfg.load_from = args.resume
+    if cfg.get('load_from') and osp.isfile(cfg.load_from):
+        check_checkpoint_complete(cfg.load_from)
     return apply_common_arguments(cfg, args)
+
+
+def finished_message(cfg):
+    """The message for ``--resume`` of a run that has nothing left to
+    train, else None."""
+    if not (cfg.get('resume') and cfg.get('load_from')):
+        return None
+    return finished_run_message(cfg.load_from, cfg.train_cfg)
 
 
 def main(argv=None):
@@ -79,6 +96,11 @@ def main(argv=None):
         cfg = merge_args(load_config(args.config, args.cfg_options), args)
     except (FileNotFoundError, ValueError) as error:
         sys.exit(f'error: {error}')
+    message = finished_message(cfg)
+    if message:
+        # Exit status 0: a requeued job of a finished run is not a failure.
+        print(message, file=sys.stderr)
+        return
     build_runner(cfg).train()
 
 

@@ -59,6 +59,6 @@ class ToolRunner:
         return lines[-1]
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def tools():
     return ToolRunner()

@@ -23,8 +23,8 @@ def _launch_two_nodes(tools, script_args):
     return outputs
 
 
-def test_two_nodes_train_and_test_like_one_process(tools, synthetic_market_root,
-                                                   tmp_path):
+def test_two_nodes_train_and_test_like_one_process(
+        tools, synthetic_market_root, tmp_path):
     work_dir = str(tmp_path / 'two_nodes')
     node0, node1 = _launch_two_nodes(tools, [
         'tools/dist_train.sh', tools.tiny_config, '1', '--data-root',
