@@ -86,28 +86,33 @@ def fill_batch_size(cfg: Config) -> None:
         loader.batch_size = sampler['num_ids'] * sampler['ins_per_id']
 
 
-def warn_unused_data_root(cfg: Config) -> None:
+def warn_unused_data_root(cfg: Config) -> Optional[str]:
     """Say so when a top-level ``data_root`` reaches no dataset.
 
     mmengine substitutes a base config's variables when it loads the base,
     so a child config that only says ``data_root = 'my/data'`` changes no
     dataset: the run would silently read the base's folder.
+
+    Returns:
+        str | None: The warning logged, if any.
     """
     data_root = cfg.get('data_root')
     if not isinstance(data_root, str):
-        return
+        return None
     roots = {loader.dataset.get('data_root')
              for key in ('train_dataloader', 'val_dataloader',
                          'test_dataloader')
              for loader in [cfg.get(key)]
              if loader and isinstance(loader.get('dataset'), dict)}
-    if roots and data_root not in roots:
-        print_log(
-            f"the config's top-level data_root={data_root!r} is used by no "
-            f'dataset (they read {sorted(map(str, roots))}): a base '
-            "config's variables are fixed when the base is loaded. Pass "
-            '--data-root, or set <split>_dataloader.dataset.data_root.',
-            logger='current', level=logging.WARNING)
+    if not roots or data_root in roots:
+        return None
+    message = (
+        f"the config's top-level data_root={data_root!r} is used by no "
+        f'dataset (they read {sorted(map(str, roots))}): a base '
+        "config's variables are fixed when the base is loaded. Pass "
+        '--data-root, or set <split>_dataloader.dataset.data_root.')
+    print_log(message, logger='current', level=logging.WARNING)
+    return message
 
 
 def identities_for(cfg: Config) -> Optional[int]:

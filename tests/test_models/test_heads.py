@@ -125,12 +125,6 @@ def test_mismatched_neck_and_head_are_reported():
     out = neck.forward_train(torch.randn(2, IN_CHANNELS, 6, 2), labels)
     with pytest.raises(ValueError, match='spatial_reversed.*use_rsam=True'):
         head.loss(out, labels)
-    with pytest.raises(ValueError, match=r'num_parts=2 but the neck gave 3'):
-        DRAHead(NUM_CLASSES, K, num_parts=2, use_rsam=False).loss(
-            out, labels)
-    with pytest.raises(ValueError, match=r'label 6 .*num_classes=6'):
-        DRAHead(NUM_CLASSES, K, use_rsam=False).loss(out,
-                                                     torch.tensor([0, 6]))
     with pytest.raises(KeyError, match='sicc'):
         DRAHead(NUM_CLASSES, K, loss_weights=dict(sicc=1.0))
     with pytest.raises(ValueError, match='label_smoothing.*1.5'):
@@ -149,7 +143,5 @@ def test_linear_head_loss_and_accuracy():
         losses['loss_cls'], 0.5 * smoothed_cross_entropy(logits, labels, 0.1))
     torch.testing.assert_close(
         losses['acc_cls'], (logits.argmax(1) == labels).float().mean() * 100)
-    with pytest.raises(ValueError, match=r'label 4 .*num_classes=4'):
-        head.loss((feature, ), torch.tensor([0, 1, 2, 3, 4]))
     with pytest.raises(ValueError, match=r'N x 8 feature.*\(5, 7\)'):
         head.loss((torch.randn(5, 7), ), labels)

@@ -16,13 +16,13 @@ NUM_CLASSES, K = 5, 16
 
 
 def tiny_model(neck=None, head=None, **kwargs):
+    """ResNet-18 (128 output channels) + DRANet, each value written once."""
     torch.manual_seed(0)
+    kwargs.setdefault('num_classes', NUM_CLASSES)
     model = ReIDModel(
         backbone=dict(type='ReIDResNet', depth=18, base_channels=16),
-        neck=neck or dict(type='DRANeck', in_channels=128,
-                          reduce_channels=K, num_classes=NUM_CLASSES),
-        head=head or dict(type='DRAHead', num_classes=NUM_CLASSES,
-                          in_channels=K),
+        neck=neck or dict(type='DRANeck', reduce_channels=K),
+        head=head or dict(type='DRAHead'),
         **kwargs)
     return model
 
@@ -119,15 +119,31 @@ def test_gap_baseline_uses_the_same_model_class():
 
 def test_bad_labels_and_sizes_are_reported():
     model = tiny_model()
-    data = model.data_preprocessor(batch(labels=[0, 1, 7]), True)
-    with pytest.raises(ValueError, match=r'label 7 .*num_classes=5'):
-        model(data['inputs'], data['data_samples'], mode='loss')
-    with pytest.raises(ValueError, match=r'128 channels .*in_channels=2048'):
+    # Labels are checked once, by the preprocessor, before they leave the
+    # CPU; the message names the sample and the config key.
+    with pytest.raises(ValueError, match=r"label 7 of sample '/data/2.jpg' "
+                       r'is out of range for model.num_classes=5'):
+        model.data_preprocessor(batch(labels=[0, 1, 7]), True)
+    with pytest.raises(ValueError, match=r'label -1 '):
+        model.data_preprocessor(batch(labels=[-1, 1]), True)
+    model.data_preprocessor(batch(labels=[0, 1, 4]), True)  # in range
+    model.data_preprocessor(batch(labels=[0, 9]), False)  # not training
+    with pytest.raises(ValueError, match=r"model.neck.in_channels=2048 "
+                       r"disagrees with the backbone's feat_dim = 128"):
         tiny_model(neck=dict(type='DRANeck', in_channels=2048,
-                             reduce_channels=K, num_classes=NUM_CLASSES))
-    with pytest.raises(ValueError, match=r'num_classes=6 .*num_classes=5'):
-        tiny_model(neck=dict(type='DRANeck', in_channels=128,
-                             reduce_channels=K, num_classes=6))
+                             reduce_channels=K))
+    with pytest.raises(ValueError, match=r'model.neck.num_classes=6 '
+                       r'disagrees with model.num_classes = 5'):
+        tiny_model(neck=dict(type='DRANeck', reduce_channels=K,
+                             num_classes=6))
+    with pytest.raises(ValueError, match=r'model.head.in_channels=8 '
+                       r'disagrees with the neck \(in_channels=16\)'):
+        tiny_model(head=dict(type='DRAHead', in_channels=8))
+    with pytest.raises(ValueError, match=r'model.num_classes is not set.*'
+                       r'DRAHead needs it.*ReIDRunner'):
+        tiny_model(num_classes=None)
+    with pytest.raises(ValueError, match=r'positive integer or None, got 0'):
+        tiny_model(num_classes=0)
     with pytest.raises(ValueError, match=r'height 1 .*num_parts=3'):
         tiny_model()(torch.randn(1, 3, 16, 32), mode='tensor')
     with pytest.raises(KeyError, match='flip_test'):
@@ -136,14 +152,44 @@ def test_bad_labels_and_sizes_are_reported():
         tiny_model()(torch.randn(1, 3, 96, 32), mode='train')
 
 
+def test_values_are_handed_to_the_parts_once():
+    model = tiny_model(neck=dict(type='DRANeck', reduce_channels=K,
+                                 num_parts=2, use_rcam=False))
+    assert model.neck.in_channels == model.backbone.feat_dim == 128
+    assert (model.head.num_classes, model.head.in_channels,
+            model.head.num_parts) == (NUM_CLASSES, K, 2)
+    assert not model.head.use_rcam and model.head.rcam_classifiers is None
+    assert model.head.use_rsam and len(model.head.rsam_classifiers) == 2
+    losses = model(*_preprocessed(model), mode='loss')
+    assert set(losses) == {'loss_sic', 'acc_sic', 'loss_rsam', 'acc_rsam'}
+    # Repeating a handed value is allowed when it agrees.
+    same = tiny_model(head=dict(type='DRAHead', num_classes=NUM_CLASSES,
+                                in_channels=K))
+    assert same.head.num_classes == NUM_CLASSES
+    # A neck without head_args (mmpretrain's GAP) hands the backbone width.
+    gap = tiny_model(neck=dict(type='mmpretrain.GlobalAveragePooling'),
+                     head=dict(type='ReIDLinearHead'))
+    assert gap.head.in_channels == 128 and gap.head.num_classes == 5
+
+
+def _preprocessed(model):
+    data = model.data_preprocessor(batch(), True)
+    return data['inputs'], data['data_samples']
+
+
 def test_dranet_config_builds():
     cfg = Config.fromfile(osp.join(CONFIGS, '_base_', 'models',
                                    'dranet_r50.py'))
     assert cfg.model.backbone.init_cfg.checkpoint.startswith('https://')
     cfg.model.backbone.pop('init_cfg')
+    assert 'num_classes' not in cfg.model  # read from the data
+    cfg.model.num_classes = 751
     model = MODELS.build(cfg.model)
     assert isinstance(model, ReIDModel)
     assert model.neck.num_classes == model.head.num_classes == 751
+    assert model.data_preprocessor.num_classes == 751
+    assert model.neck.in_channels == model.backbone.feat_dim == 2048
+    assert model.head.in_channels == model.neck.reduce_channels == 512
     assert model.neck.out_channels == 3 * 2 * model.neck.reduce_channels
     assert model.backbone.strides == (1, 2, 2, 1)
     # BGR uint8 files -> RGB, ImageNet-normalised network input.
