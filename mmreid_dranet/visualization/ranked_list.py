@@ -1,13 +1,14 @@
 """Pictures of ranked lists: a query beside its top-k gallery images.
 
-True matches are framed green, false ones red, the query blue; the distance
-is printed under each gallery image. Only OpenCV is used.
+True matches are framed green, false ones red, the query blue; results
+whose match is unknown (a gallery without identities) are framed grey. The
+distance is printed under each gallery image. Only OpenCV is used.
 """
 import os
 import os.path as osp
 import re
 from dataclasses import dataclass
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -15,6 +16,7 @@ import torch
 
 MATCH_COLOR = (0, 200, 0)  # BGR
 MISMATCH_COLOR = (0, 0, 230)
+UNKNOWN_COLOR = (160, 160, 160)  # neutral: no identity to compare
 QUERY_COLOR = (230, 120, 0)
 BACKGROUND = (255, 255, 255)
 TEXT_COLOR = (0, 0, 0)
@@ -81,7 +83,7 @@ def ranked_gallery(dist_row: torch.Tensor, query_pid: int, query_camid: int,
 
 def draw_ranked_list(query_img: np.ndarray,
                      gallery_imgs: Sequence[np.ndarray],
-                     is_match: Sequence[bool],
+                     is_match: Optional[Sequence[Optional[bool]]],
                      distances: Sequence[float],
                      title: str = '',
                      layout: RankListLayout = RankListLayout()) -> np.ndarray:
@@ -90,8 +92,9 @@ def draw_ranked_list(query_img: np.ndarray,
     Args:
         query_img (ndarray): H x W x 3 BGR query image.
         gallery_imgs (Sequence[ndarray]): BGR gallery images, best first.
-        is_match (Sequence[bool]): Whether each gallery image is a true
-            match (green frame) or not (red frame).
+        is_match (Sequence[bool | None] | None): Whether each gallery
+            image is a true match (green frame) or not (red frame); None
+            (for one image, or for all) when it is not known (grey frame).
         distances (Sequence[float]): Distance printed under each image.
         title (str): Text of the header band.
         layout (RankListLayout): Geometry.
@@ -99,6 +102,8 @@ def draw_ranked_list(query_img: np.ndarray,
     Returns:
         ndarray: The picture, uint8 BGR.
     """
+    if is_match is None:
+        is_match = [None] * len(gallery_imgs)
     if not len(gallery_imgs) == len(is_match) == len(distances):
         raise ValueError(
             f'got {len(gallery_imgs)} gallery images, {len(is_match)} match '
@@ -108,7 +113,7 @@ def draw_ranked_list(query_img: np.ndarray,
     cv2.putText(canvas, title, (layout.gap, layout.header - 7),
                 cv2.FONT_HERSHEY_SIMPLEX, 0.4, TEXT_COLOR, 1, cv2.LINE_AA)
     tiles = [(query_img, QUERY_COLOR, 'query')] + [
-        (img, MATCH_COLOR if match else MISMATCH_COLOR, f'{dist:.3f}')
+        (img, _frame_color(match), f'{dist:.3f}')
         for img, match, dist in zip(gallery_imgs, is_match, distances)
     ]
     for position, (img, color, caption) in enumerate(tiles):
@@ -125,6 +130,12 @@ def draw_ranked_list(query_img: np.ndarray,
                     cv2.FONT_HERSHEY_SIMPLEX, 0.35, TEXT_COLOR, 1,
                     cv2.LINE_AA)
     return canvas
+
+
+def _frame_color(match: Optional[bool]) -> Tuple[int, int, int]:
+    if match is None:
+        return UNKNOWN_COLOR
+    return MATCH_COLOR if match else MISMATCH_COLOR
 
 
 def read_image(path: str) -> np.ndarray:

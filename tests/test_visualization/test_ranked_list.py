@@ -12,7 +12,8 @@ from mmreid_dranet.visualization import (RankListLayout, draw_ranked_list,
                                          select_queries)
 from mmreid_dranet.visualization.ranked_list import (MATCH_COLOR,
                                                      MISMATCH_COLOR,
-                                                     QUERY_COLOR)
+                                                     QUERY_COLOR,
+                                                     UNKNOWN_COLOR)
 
 LAYOUT = RankListLayout(tile_height=48, tile_width=24, border=3)
 
@@ -52,6 +53,20 @@ def test_frames_follow_match_flags():
     b = LAYOUT.border
     assert (picture[y + b:y + b + LAYOUT.tile_height,
                     x + b:x + b + LAYOUT.tile_width] == 128).all()
+
+
+def test_unknown_matches_get_neutral_frames():
+    gray = np.full((64, 32, 3), 128, np.uint8)
+    # An unlabelled gallery: no flags at all -> every result grey.
+    picture = draw_ranked_list(gray, [gray] * 3, None, [0.1, 0.2, 0.3],
+                               'search', LAYOUT)
+    assert frame_colors(picture, 4) == [QUERY_COLOR] + [UNKNOWN_COLOR] * 3
+    assert UNKNOWN_COLOR not in (MATCH_COLOR, MISMATCH_COLOR, QUERY_COLOR)
+    # Per-image None beside known flags.
+    picture = draw_ranked_list(gray, [gray] * 3, [True, None, False],
+                               [0.1, 0.2, 0.3], 'mixed', LAYOUT)
+    assert frame_colors(picture, 4) == [
+        QUERY_COLOR, MATCH_COLOR, UNKNOWN_COLOR, MISMATCH_COLOR]
 
 
 def test_draw_rejects_inconsistent_lengths():
