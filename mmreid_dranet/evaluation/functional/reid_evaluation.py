@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .distance import PairwiseDistance, check_metric
+from .distributed_rows import dist_info, row_share
 from .inputs import (ArrayLike, as_feature_tensor, as_label_tensor,
                      check_same_length)
 from .ranking import GalleryIdentityIndex, rank_true_matches
@@ -142,8 +143,14 @@ def evaluate_reid(query_feats: ArrayLike,
                   rerank: bool = False,
                   rerank_cfg: Optional[dict] = None,
                   chunk_size: Optional[int] = None,
-                  return_scores: bool = False) -> dict:
+                  return_scores: bool = False,
+                  aqe: bool = False,
+                  aqe_cfg: Optional[dict] = None,
+                  distributed: bool = False) -> dict:
     """Evaluate query features against gallery features.
+
+    Tensors on a GPU stay there: distances, re-ranking and the ranking run
+    on their device; only the per-query results come back to the CPU.
 
     Args:
         query_feats (ndarray | Tensor): Q x D query embeddings.
@@ -155,13 +162,23 @@ def evaluate_reid(query_feats: ArrayLike,
         topk (Sequence[int]): CMC ranks to report. Defaults to (1, 5, 10).
         rerank (bool): Rank by k-reciprocal re-ranked distances.
         rerank_cfg (dict, optional): Keyword arguments of
-            :class:`KReciprocalReranker` (``k1``, ``k2``, ``lambda_value``).
+            :class:`KReciprocalReranker` (``k1``, ``k2``, ``lambda_value``,
+            ``variant``...).
         chunk_size (int, optional): Queries per distance block; bounds the
             memory. The results do not depend on it.
         return_scores (bool): Also return the per-query :class:`QueryScores`
             under ``'scores'`` and the distance function that was ranked,
             ``(start, end) -> (end - start) x G`` distances of those
             queries, under ``'distance_block'`` (e.g. to draw ranked lists).
+        aqe (bool): Replace the queries by their average query expansion
+            first (see :func:`average_query_expansion`).
+        aqe_cfg (dict, optional): ``k`` (default 5) and ``alpha`` (default
+            3.0) of the expansion.
+        distributed (bool): Under ``torch.distributed``, every process
+            calls this with the same inputs; each ranks its share of the
+            queries (and computes its share of the expansion and of the
+            re-ranking's neighbour search), the per-query scores are
+            gathered, and every process returns the numbers of one process.
 
     Returns:
         dict: ``R{k}``, ``mAP``, ``mINP`` in percent, ``num_valid_queries``
@@ -189,10 +206,16 @@ def evaluate_reid(query_feats: ArrayLike,
         raise ValueError(f'query_feats have {query_feats.shape[1]} dimensions '
                          f'but gallery_feats have {gallery_feats.shape[1]}')
 
+    if aqe:
+        from .query_expansion import average_query_expansion
+        query_feats = average_query_expansion(query_feats, gallery_feats,
+                                              **(aqe_cfg or {}),
+                                              distributed=distributed)
     if rerank:
         from .rerank import KReciprocalReranker
         reranker = KReciprocalReranker(query_feats, gallery_feats, metric,
-                                       **(rerank_cfg or {}))
+                                       **(rerank_cfg or {}),
+                                       distributed=distributed)
 
         def distance_block(start, end):
             return reranker.distances(start, end)
@@ -202,8 +225,9 @@ def evaluate_reid(query_feats: ArrayLike,
         def distance_block(start, end):
             return distance(query_feats[start:end])
 
-    scores = score_queries(distance_block, query_pids, query_camids,
-                           gallery_pids, gallery_camids, chunk_size)
+    scores = _score_shares(distance_block, query_pids, query_camids,
+                           gallery_pids, gallery_camids, chunk_size,
+                           distributed)
     results = summarize_scores(scores, topk)
     if return_scores:
         results['scores'] = scores
@@ -249,6 +273,23 @@ def evaluate_distance_matrix(distmat: ArrayLike,
     scores = score_queries(lambda s, e: distmat[s:e], pids[0], pids[2],
                            pids[1], pids[3], chunk_size)
     return summarize_scores(scores, topk)
+
+
+def _score_shares(distance_block, query_pids, query_camids, gallery_pids,
+                  gallery_camids, chunk_size, distributed) -> QueryScores:
+    """:func:`score_queries`, each process on its share of query blocks."""
+    rank, world_size = dist_info(distributed)
+    if world_size == 1:
+        return score_queries(distance_block, query_pids, query_camids,
+                             gallery_pids, gallery_camids, chunk_size)
+    from mmengine.dist import all_gather_object
+    chunk = _check_chunk_size(chunk_size, len(gallery_pids))
+    start, end = row_share(len(query_pids), chunk, rank, world_size)
+    local = score_queries(lambda s, e: distance_block(start + s, start + e),
+                          query_pids[start:end], query_camids[start:end],
+                          gallery_pids, gallery_camids, chunk)
+    shares = all_gather_object(local)
+    return QueryScores(*(np.concatenate(field) for field in zip(*shares)))
 
 
 def _check_chunk_size(chunk_size: Optional[int], num_gallery: int) -> int:

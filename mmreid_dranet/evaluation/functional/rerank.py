@@ -33,11 +33,10 @@ search, the weights and the query x gallery distances go by row blocks; no
 (Q + G)^2 matrix is ever held. With ``distributed=True`` the neighbour
 search and the weights (the costly steps) are split over the processes.
 """
-from typing import Callable, List, Tuple
-
 import torch
 
 from .distance import check_metric
+from .distributed_rows import split_rows
 from .inputs import as_feature_tensor
 from .rerank_steps import (AllSamples, expanded_sets,
                            nearest_neighbours, query_expansion,
@@ -87,19 +86,20 @@ class KReciprocalReranker:
         self.num_query, self.num_gallery = len(query), len(gallery)
         self.lambda_value = float(lambda_value)
         self.samples = AllSamples(query, gallery, check_metric(metric))
-        split = _RowSplit(num_all, distributed)
-        neighbours, self.row_max = split.run(
+        neighbours, self.row_max = split_rows(
             lambda s, e: nearest_neighbours(self.samples, max(k1 + 1, k2), s,
-                                            e), row_block(num_all))
+                                            e), num_all, row_block(num_all),
+            distributed)
         self.row_max.clamp_min_(torch.finfo(torch.float32).tiny)
         half = round(k1 / 2) if self.authors else (k1 + 1) // 2
         expanded = expanded_sets(
             reciprocal_sets(neighbours, k1), reciprocal_sets(neighbours, half),
             self.authors, 0, num_all)
-        (weights, ) = split.run(
+        (weights, ) = split_rows(
             lambda s, e: (set_weights(self.samples, expanded, self.row_max,
-                                      normalize_weights, s, e), ),
-            row_block(max(expanded.shape[1], 1) * query.shape[1]))
+                                      normalize_weights, s, e), ), num_all,
+            row_block(max(expanded.shape[1], 1) * query.shape[1]),
+            distributed)
         rows, cols, values = query_expansion(expanded, weights,
                                              neighbours[:, :k2])
         del expanded, weights, neighbours
@@ -216,37 +216,3 @@ def _check_parameters(num_all, k1, k2, lambda_value, variant, normalize):
                          "Jaccard form 1 - m / (2 - m) needs rows summing to "
                          "1); use variant='paper' for normalize_weights="
                          'False')
-
-
-class _RowSplit:
-    """Runs a row-wise step on this process's share of the rows and gathers
-    the results of every process (one process: all rows, no gathering).
-
-    Shares are whole multiples of the step's row block, so that every block
-    holds the rows it holds in one process, and gives the same numbers.
-    """
-
-    def __init__(self, num_rows: int, distributed: bool):
-        self.num_rows = num_rows
-        self.rank, self.world_size = 0, 1
-        if distributed:
-            from mmengine.dist import get_dist_info
-            self.rank, self.world_size = get_dist_info()
-
-    def run(self, step: Callable[[int, int], Tuple[torch.Tensor, ...]],
-            granule: int) -> List[torch.Tensor]:
-        if self.world_size == 1:
-            return list(step(0, self.num_rows))
-        num_blocks = -(-self.num_rows // granule)
-        share = -(-num_blocks // self.world_size) * granule
-        start = min(self.rank * share, self.num_rows)
-        end = min(start + share, self.num_rows)
-        local = step(start, end)
-        gathered = []
-        for tensor in local:
-            padded = tensor.new_zeros((share, ) + tuple(tensor.shape[1:]))
-            padded[:len(tensor)] = tensor
-            parts = [torch.empty_like(padded) for _ in range(self.world_size)]
-            torch.distributed.all_gather(parts, padded)
-            gathered.append(torch.cat(parts)[:self.num_rows])
-        return gathered
