@@ -10,6 +10,7 @@ import os.path as osp
 import sys
 
 
+from mmreid_dranet.utils.checkpoint import check_checkpoint_complete
 from mmreid_dranet.utils.config import (add_common_arguments,
                                         apply_common_arguments, build_runner,
                                         load_config, set_work_dir)
@@ -41,6 +42,7 @@ def merge_args(cfg, args):
     """Apply the command-line options to the config."""
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'Checkpoint not found: {args.checkpoint!r}')
+    check_checkpoint_complete(args.checkpoint)
     if args.out is not None and not args.out.endswith('.npz'):
         raise ValueError(f'--out must name a .npz file, got {args.out!r}')
     set_work_dir(cfg, args.config, args.work_dir)

@@ -21,6 +21,7 @@ count fails with a message that says what to do.
 """
 import copy
 import logging
+import os.path as osp
 from typing import Optional
 
 from mmengine.config import Config
@@ -29,7 +30,10 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from mmreid_dranet.registry import DATASETS, RUNNERS
+from mmreid_dranet.utils.checkpoint import check_checkpoint_complete
 from mmreid_dranet.utils.num_classes import num_classes_from_checkpoint
+
+from .checkpoint_io import atomic_checkpoint_backend_args
 
 
 @RUNNERS.register_module()
@@ -49,6 +53,24 @@ class ReIDRunner(Runner):
         """
         cfg = complete_reid_config(copy.deepcopy(cfg))
         return super().from_cfg(cfg)
+
+    def save_checkpoint(self, out_dir, filename, file_client_args=None,
+                        *args, backend_args=None, **kwargs):
+        """mmengine's save; into a local folder through
+        :class:`AtomicLocalBackend`, so that a run killed mid-write leaves
+        no torn checkpoint (see ``checkpoint_io.py``)."""
+        backend_args = atomic_checkpoint_backend_args(
+            out_dir, backend_args, file_client_args)
+        return super().save_checkpoint(out_dir, filename, file_client_args,
+                                       *args, backend_args=backend_args,
+                                       **kwargs)
+
+    def load_checkpoint(self, filename, *args, **kwargs):
+        """mmengine's load (``load_from`` and ``resume`` both come here);
+        a torn file is refused by name instead of torch's zip error."""
+        if osp.isfile(filename):
+            check_checkpoint_complete(filename)
+        return super().load_checkpoint(filename, *args, **kwargs)
 
 
 def complete_reid_config(cfg: Config) -> Config:

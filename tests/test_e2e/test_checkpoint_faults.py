@@ -109,15 +109,18 @@ def test_kill_mid_write_resumes_from_the_last_complete_checkpoint(
     assert 'Epoch(train)' not in output
 
 
-@pytest.mark.parametrize('how', ['--resume', 'load_from'])
+@pytest.mark.parametrize('how', ['--resume', 'load_from', 'test.py'])
 def test_torn_file_named_explicitly_is_refused_clearly(
         killed_run, tools, tmp_path, how):
-    torn = killed_run['torn']
-    option = ['--resume', str(torn)] if how == '--resume' else [
-        '--cfg-options', f'load_from={torn}']
-    code, output = tools.run(killed_run['command'][:-1] +
-                             [str(tmp_path / 'work')] + option,
-                             env=killed_run['env'], check=False)
+    torn = str(killed_run['torn'])
+    train = killed_run['command'][:-1] + [str(tmp_path / 'work')]
+    command = {
+        '--resume': train + ['--resume', torn],
+        'load_from': train + ['--cfg-options', f'load_from={torn}'],
+        'test.py': [sys.executable, 'tools/test.py', train[2], torn] +
+        train[3:],
+    }[how]
+    code, output = tools.run(command, env=killed_run['env'], check=False)
     assert code != 0
     assert f"Checkpoint '{torn}' is incomplete" in output
     assert 'Traceback' not in output and 'Unpickling' not in output
