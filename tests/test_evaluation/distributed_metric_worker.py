@@ -1,8 +1,9 @@
 """Run by test_reid_metric.py under torchrun: ReIDMetric on 2 ranks.
 
-Usage: torchrun --nproc_per_node=N distributed_metric_worker.py OUT.json
+Usage: torchrun --nproc_per_node=N distributed_metric_worker.py OUT OPTIONS
 Each rank feeds the samples mmengine's DefaultSampler gives it (padded to a
-multiple of the world size); rank 0 writes the metrics.
+multiple of the world size) to a ReIDMetric built with the JSON ``OPTIONS``,
+and writes ``OUT.<rank>.json``: its metrics and how many queries it ranked.
 """
 import json
 import sys
@@ -13,6 +14,11 @@ import torch
 from mmengine.evaluator import Evaluator
 
 from mmreid_dranet.evaluation import ReIDMetric
+from mmreid_dranet.evaluation.functional import reid_evaluation, rerank_steps
+
+# Small row blocks, so that the re-ranking's neighbour search and weights
+# have several blocks to share out (the test uses the same value).
+SMALL_BLOCK_ELEMENTS = 53 * 8
 
 
 def make_test_set(seed=0, num_query=12, num_gallery=41):
@@ -29,15 +35,24 @@ def make_test_set(seed=0, num_query=12, num_gallery=41):
     return feats, pids, camids, np.arange(num) < num_query
 
 
-def main(out_file):
+def main(out_prefix, options):
     torch.distributed.init_process_group('gloo')
     rank = torch.distributed.get_rank()
     world_size = torch.distributed.get_world_size()
+    rerank_steps.BLOCK_ELEMENTS = SMALL_BLOCK_ELEMENTS
+    ranked = []
+    score_queries = reid_evaluation.score_queries
+
+    def counted(distance_block, query_pids, *args, **kwargs):
+        ranked.append(len(query_pids))
+        return score_queries(distance_block, query_pids, *args, **kwargs)
+
+    reid_evaluation.score_queries = counted
     feats, pids, camids, is_query = make_test_set()
     size = len(feats)
     total = -(-size // world_size) * world_size
     indices = (list(range(size)) * 2)[:total][rank::world_size]
-    evaluator = Evaluator(ReIDMetric())
+    evaluator = Evaluator(ReIDMetric(**options))
     for start in range(0, len(indices), 4):
         evaluator.process([
             dict(pred_feature=torch.from_numpy(feats[i]), pid=int(pids[i]),
@@ -47,11 +62,10 @@ def main(out_file):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         metrics = evaluator.evaluate(size)
-    if rank == 0:
-        with open(out_file, 'w') as f:
-            json.dump(metrics, f)
+    with open(f'{out_prefix}.{rank}.json', 'w') as f:
+        json.dump(dict(metrics=metrics, ranked=sum(ranked)), f)
     torch.distributed.destroy_process_group()
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})

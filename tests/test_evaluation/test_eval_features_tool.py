@@ -27,9 +27,10 @@ def test_eval_features_reproduces_evaluate_reid(tmp_path, capsys):
     q_cams, g_cams = np.zeros(10, int), np.ones(50, int)
     path = save_features(str(tmp_path / 'f'), q_feats, g_feats, q_pids,
                          g_pids, q_cams, g_cams)
-    plain, reranked = load_tool().main(
+    plain, reranked, expanded = load_tool().main(
         [path, '--metric', 'cosine', '--rerank', '--k1', '8', '--k2', '3',
-         '--topk', '1', '3'])
+         '--rerank-variant', 'paper', '--aqe', '--aqe-k', '4', '--topk', '1',
+         '3'])
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         expected = evaluate_reid(q_feats, g_feats, q_pids, g_pids, q_cams,
@@ -37,8 +38,13 @@ def test_eval_features_reproduces_evaluate_reid(tmp_path, capsys):
         expected_rr = evaluate_reid(
             q_feats, g_feats, q_pids, g_pids, q_cams, g_cams,
             metric='cosine', topk=(1, 3), rerank=True,
-            rerank_cfg=dict(k1=8, k2=3, lambda_value=0.3))
+            rerank_cfg=dict(k1=8, k2=3, lambda_value=0.3, variant='paper'))
+        expected_aqe = evaluate_reid(
+            q_feats, g_feats, q_pids, g_pids, q_cams, g_cams,
+            metric='cosine', topk=(1, 3), aqe=True,
+            aqe_cfg=dict(k=4, alpha=3.0))
     assert plain == expected and reranked == expected_rr
+    assert expanded == expected_aqe
     table = capsys.readouterr().out
     assert f"| plain | {expected['R1']:.2f} | {expected['R3']:.2f} |" in table
 

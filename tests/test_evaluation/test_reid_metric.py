@@ -14,6 +14,7 @@ from mmengine.evaluator import Evaluator
 from mmpretrain.structures import DataSample
 
 from mmreid_dranet.evaluation import ReIDMetric, evaluate_reid, load_features
+from mmreid_dranet.evaluation.functional import rerank_steps
 
 WORKER = osp.join(osp.dirname(__file__), 'distributed_metric_worker.py')
 
@@ -117,15 +118,66 @@ def test_metric_reports_missing_keys_and_missing_queries():
         metric.evaluate(1)
 
 
-def test_two_processes_give_the_numbers_of_one(tmp_path):
-    out_file = str(tmp_path / 'metrics.json')
+@pytest.mark.parametrize('options', [
+    dict(),
+    dict(distributed_ranking=False),
+    dict(chunk_size=4, rerank=True, rerank_cfg=dict(k1=6, k2=3)),
+    dict(chunk_size=4, aqe=True, aqe_cfg=dict(k=3), metric='cosine'),
+])
+def test_two_processes_give_the_numbers_of_one(tmp_path, monkeypatch,
+                                               options):
+    out_prefix = str(tmp_path / 'metrics')
     subprocess.run([
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={29500 + os.getpid() % 1000}', WORKER, out_file
+        f'--master_port={29500 + os.getpid() % 1000}', WORKER, out_prefix,
+        json.dumps(options)
     ], check=True, timeout=300, env=dict(os.environ, OMP_NUM_THREADS='1'))
-    with open(out_file) as f:
-        distributed = json.load(f)
+    ranks = []
+    for rank in range(2):
+        with open(f'{out_prefix}.{rank}.json') as f:
+            ranks.append(json.load(f))
+    monkeypatch.setattr(rerank_steps, 'BLOCK_ELEMENTS',
+                        _load_worker().SMALL_BLOCK_ELEMENTS)
     feats, pids, camids, is_query = make_test_set()
-    expected = direct_evaluation(feats, pids, camids, is_query)
-    assert distributed == {f'reid/{k}': expected[k]
-                           for k in ('mAP', 'R1', 'R5', 'R10', 'mINP')}
+    kwargs = {k: v for k, v in options.items() if k != 'distributed_ranking'}
+    expected = direct_evaluation(feats, pids, camids, is_query, **kwargs)
+    for result in ranks:  # every process returns the metrics
+        assert result['metrics'] == {
+            f'reid/{k}': expected[k]
+            for k in ('mAP', 'R1', 'R5', 'R10', 'mINP')
+        }
+    if options.get('distributed_ranking', True):
+        # 12 queries in blocks of 4 (1 block with the default chunk size):
+        # each process ranked its own share.
+        shares = [8, 4] if 'chunk_size' in options else [12, 0]
+        assert [r['ranked'] for r in ranks] == shares
+    else:
+        assert [r['ranked'] for r in ranks] == [12, 0]
+
+
+def test_pid_names_reach_the_dump_and_old_dumps_still_load(tmp_path):
+    feats, pids, camids, is_query = make_test_set()
+    dump = str(tmp_path / 'named.npz')
+    metric = ReIDMetric(dump_path=dump)
+    samples = [s.to_dict() for s in predicted_samples(
+        feats, pids, camids, is_query, [''] * len(feats))]
+    for i, sample in enumerate(samples):
+        if i % 2:  # a data set with integer ids only leaves it out
+            sample['pid_name'] = f'person_{pids[i]}'
+    metric.process(None, samples)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        metric.evaluate(len(samples))
+    saved = load_features(dump)
+    names = ['' if i % 2 == 0 else f'person_{pids[i]}'
+             for i in range(len(feats))]
+    assert list(saved['query_names']) == names[:NUM_QUERY]
+    assert list(saved['gallery_names']) == names[NUM_QUERY:]
+
+    old = str(tmp_path / 'old.npz')  # written before the names existed
+    np.savez(old, **{k: v for k, v in saved.items() if 'names' not in k})
+    reloaded = load_features(old)
+    assert list(reloaded['query_names']) == [''] * NUM_QUERY
+    assert reloaded['gallery_names'].shape == (len(feats) - NUM_QUERY, )
+    np.testing.assert_array_equal(reloaded['gallery_feats'],
+                                  saved['gallery_feats'])

@@ -1,10 +1,12 @@
 """Re-evaluate (and re-rank) the embeddings dumped by ReIDMetric, offline.
 
     python tools/analysis_tools/eval_features.py work_dirs/feats.npz \
-        --metric cosine --rerank --k1 20 --k2 6 --lambda-value 0.3
+        --metric cosine --rerank --k1 20 --k2 6 --lambda-value 0.3 --aqe
 
-Prints a markdown table: the plain protocol, and the re-ranked one with
-``--rerank``. The npz is the one written by ``ReIDMetric(dump_path=...)``
+Prints a markdown table: the plain protocol, the re-ranked one with
+``--rerank`` (the authors' released algorithm; ``--rerank-variant paper``
+for the paper's reading) and the one with average query expansion with
+``--aqe``. The npz is the one written by ``ReIDMetric(dump_path=...)``
 (``tools/test.py --out``) or by ``mmreid_dranet.evaluation.save_features``.
 """
 import argparse
@@ -13,8 +15,8 @@ import warnings
 
 import numpy as np
 
-from mmreid_dranet.evaluation import (DISTANCE_METRICS, evaluate_reid,
-                                      load_features)
+from mmreid_dranet.evaluation import (DISTANCE_METRICS, RERANK_VARIANTS,
+                                      evaluate_reid, load_features)
 
 
 def parse_args(argv=None):
@@ -30,6 +32,16 @@ def parse_args(argv=None):
     parser.add_argument('--k1', type=int, default=20)
     parser.add_argument('--k2', type=int, default=6)
     parser.add_argument('--lambda-value', type=float, default=0.3)
+    parser.add_argument('--rerank-variant', choices=RERANK_VARIANTS,
+                        default='authors',
+                        help="'authors': their released code (default); "
+                        "'paper': the paper's formulas")
+    parser.add_argument('--aqe', action='store_true',
+                        help='also evaluate average query expansion')
+    parser.add_argument('--aqe-k', type=int, default=5,
+                        help='gallery neighbours averaged per query')
+    parser.add_argument('--aqe-alpha', type=float, default=3.0,
+                        help='exponent of the similarity weights')
     parser.add_argument('--chunk-size', type=int, default=None,
                         help='queries per distance block (memory bound)')
     return parser.parse_args(argv)
@@ -58,7 +70,12 @@ def main(argv=None) -> list:
                          f'lambda={args.lambda_value})',
                          dict(rerank=True, rerank_cfg=dict(
                              k1=args.k1, k2=args.k2,
-                             lambda_value=args.lambda_value))))
+                             lambda_value=args.lambda_value,
+                             variant=args.rerank_variant))))
+    if args.aqe:
+        settings.append((f'AQE (k={args.aqe_k}, alpha={args.aqe_alpha})',
+                         dict(aqe=True, aqe_cfg=dict(k=args.aqe_k,
+                                                     alpha=args.aqe_alpha))))
     print(f'{args.features}: {len(query)} queries, {len(gallery)} gallery, '
           f'{query.shape[1]}-d, metric {args.metric}\n')
     keys = [f'R{k}' for k in args.topk] + ['mAP', 'mINP']

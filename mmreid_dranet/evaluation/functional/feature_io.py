@@ -1,4 +1,18 @@
-"""The npz file of embeddings that ReIDMetric dumps and the tools read."""
+"""The npz file of embeddings that ReIDMetric dumps and the tools read.
+
+Keys of the file (Q queries, G gallery samples, D dimensions), all plain
+arrays that load without pickle:
+
+- ``query_feats`` (Q x D float32), ``gallery_feats`` (G x D float32);
+- ``query_pids``, ``gallery_pids`` (int64): integer person ids;
+- ``query_camids``, ``gallery_camids`` (int64): camera ids;
+- ``query_paths``, ``gallery_paths`` (unicode): image paths, '' if unknown;
+- ``query_names``, ``gallery_names`` (unicode): the data set's own person
+  names (``pid_name``), '' where the data set has integer ids only.
+
+Files written before the names existed lack the two ``*_names`` keys;
+:func:`load_features` fills them with ''.
+"""
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
@@ -8,7 +22,10 @@ from .inputs import check_same_length
 
 FEATURE_FILE_KEYS = ('query_feats', 'gallery_feats', 'query_pids',
                      'gallery_pids', 'query_camids', 'gallery_camids',
-                     'query_paths', 'gallery_paths')
+                     'query_paths', 'gallery_paths', 'query_names',
+                     'gallery_names')
+# Keys that older files may lack, read as '' for every sample.
+OPTIONAL_TEXT_KEYS = ('query_names', 'gallery_names')
 
 
 def save_features(path: str,
@@ -19,10 +36,13 @@ def save_features(path: str,
                   query_camids: np.ndarray,
                   gallery_camids: np.ndarray,
                   query_paths: Optional[Sequence[str]] = None,
-                  gallery_paths: Optional[Sequence[str]] = None) -> str:
+                  gallery_paths: Optional[Sequence[str]] = None,
+                  query_names: Optional[Sequence[str]] = None,
+                  gallery_names: Optional[Sequence[str]] = None) -> str:
     """Save a query/gallery split's embeddings and labels as an npz file.
 
-    Paths are stored as unicode arrays, so the file loads without pickle.
+    Paths and names are stored as unicode arrays, so the file loads
+    without pickle (keys: see the module docstring).
 
     Args:
         path (str): Output file; ``.npz`` is appended when missing.
@@ -31,6 +51,8 @@ def save_features(path: str,
             Integer labels.
         query_paths, gallery_paths (Sequence[str], optional): Image paths;
             empty strings when not given.
+        query_names, gallery_names (Sequence[str], optional): Person names
+            (``pid_name``); empty strings when not given.
 
     Returns:
         str: The path written.
@@ -44,12 +66,10 @@ def save_features(path: str,
         gallery_pids=np.asarray(gallery_pids, dtype=np.int64),
         query_camids=np.asarray(query_camids, dtype=np.int64),
         gallery_camids=np.asarray(gallery_camids, dtype=np.int64),
-        query_paths=np.asarray(
-            [''] * len(query_pids) if query_paths is None else query_paths,
-            dtype=np.str_),
-        gallery_paths=np.asarray(
-            [''] * len(gallery_pids) if gallery_paths is None else
-            gallery_paths, dtype=np.str_))
+        query_paths=_text(query_paths, len(query_pids)),
+        gallery_paths=_text(gallery_paths, len(gallery_pids)),
+        query_names=_text(query_names, len(query_pids)),
+        gallery_names=_text(gallery_names, len(gallery_pids)))
     _check_consistent(arrays, path)
     np.savez(path, **arrays)
     return path
@@ -62,16 +82,24 @@ def load_features(path: str) -> Dict[str, np.ndarray]:
         path (str): The npz file.
 
     Returns:
-        dict[str, ndarray]: The arrays named in ``FEATURE_FILE_KEYS``.
+        dict[str, ndarray]: The arrays named in ``FEATURE_FILE_KEYS``
+        (names '' when the file predates them).
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'feature file not found: {path}')
     with np.load(path, allow_pickle=False) as data:
-        missing = [k for k in FEATURE_FILE_KEYS if k not in data.files]
+        missing = [
+            k for k in FEATURE_FILE_KEYS
+            if k not in data.files and k not in OPTIONAL_TEXT_KEYS
+        ]
         if missing:
             raise ValueError(f'{path} lacks the arrays {missing}; expected '
                              f'the keys {FEATURE_FILE_KEYS}')
-        arrays = {k: data[k] for k in FEATURE_FILE_KEYS}
+        arrays = {k: data[k] for k in FEATURE_FILE_KEYS if k in data.files}
+    for key in OPTIONAL_TEXT_KEYS:
+        if key not in arrays:
+            side = key.split('_')[0]
+            arrays[key] = _text(None, len(arrays[f'{side}_pids']))
     _check_consistent(arrays, path)
     return arrays
 
@@ -80,6 +108,13 @@ def _check_consistent(arrays: Dict[str, np.ndarray], path: str) -> None:
     try:
         for side in ('query', 'gallery'):
             check_same_length(*((f'{side}_{k}', arrays[f'{side}_{k}'])
-                                for k in ('feats', 'pids', 'camids', 'paths')))
+                                for k in ('feats', 'pids', 'camids', 'paths',
+                                          'names')))
     except ValueError as error:
         raise ValueError(f'{path}: {error}') from None
+
+
+def _text(values: Optional[Sequence[str]], length: int) -> np.ndarray:
+    """A unicode array of ``values``, or of ``length`` empty strings."""
+    return np.asarray([''] * length if values is None else list(values),
+                      dtype=np.str_)

@@ -5,6 +5,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 import torch
+from mmengine.dist import get_world_size, is_main_process
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
@@ -12,6 +13,7 @@ from mmreid_dranet.registry import METRICS
 from ..functional.distance import check_metric
 from ..functional.feature_io import save_features
 from ..functional.reid_evaluation import _check_topk, evaluate_reid
+from .gather import gather_records_everywhere
 
 _SAMPLE_KEYS = ('pred_feature', 'pid', 'camid', 'is_query')
 
@@ -21,11 +23,17 @@ class ReIDMetric(BaseMetric):
     """CMC, mAP and mINP of a query + gallery test set.
 
     ``process`` keeps one record per sample (embedding, pid, camid,
-    is_query, img_path), so that mmengine's ``collect_results`` can restore
-    the dataset order and drop the distributed sampler's padding by the
+    is_query, img_path, pid_name), so that the records can be put back in
+    dataset order and the distributed sampler's padding dropped by the
     dataset size: 1 and N processes give the same numbers.
-    ``compute_metrics`` runs on rank 0 only, which is also the only rank
-    that writes ``dump_path`` and ``show_dir``.
+
+    With several processes and ``distributed_ranking`` (the default), every
+    process receives every record (the gallery is needed by all), ranks its
+    own share of the queries (and computes its share of the query
+    expansion and of the re-ranking's neighbour search), and the per-query
+    scores are gathered. Without it, mmengine's way: rank 0 receives the
+    records and ranks every query. Only rank 0 writes ``dump_path`` and
+    ``show_dir``.
 
     Args:
         metric (str): ``'euclidean'`` or ``'cosine'``.
@@ -42,6 +50,10 @@ class ReIDMetric(BaseMetric):
         collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): Defaults to ``'reid'``.
         collect_dir (str, optional): See ``BaseMetric``.
+        aqe (bool): Average query expansion before ranking.
+        aqe_cfg (dict, optional): ``k`` and ``alpha`` of the expansion.
+        distributed_ranking (bool, optional): Spread the ranking over the
+            processes (see above). Defaults to True when there are several.
     """
     default_prefix = 'reid'
 
@@ -58,8 +70,14 @@ class ReIDMetric(BaseMetric):
                  chunk_size: Optional[int] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
+                 collect_dir: Optional[str] = None,
+                 aqe: bool = False,
+                 aqe_cfg: Optional[dict] = None,
+                 distributed_ranking: Optional[bool] = None) -> None:
         super().__init__(collect_device, prefix, collect_dir)
+        self.aqe = aqe
+        self.aqe_cfg = dict(aqe_cfg or {})
+        self.distributed_ranking = distributed_ranking
         self.metric = check_metric(metric)
         self.topk = _check_topk(topk)
         self.rerank = rerank
@@ -94,7 +112,30 @@ class ReIDMetric(BaseMetric):
                     pid=_as_int(sample['pid']),
                     camid=_as_int(sample['camid']),
                     is_query=bool(_as_int(sample['is_query'])),
-                    img_path=str(sample.get('img_path', ''))))
+                    img_path=str(sample.get('img_path', '')),
+                    pid_name=str(sample.get('pid_name') or '')))
+
+    def evaluate(self, size: int) -> dict:
+        """Metrics of the whole test set (see the class docstring).
+
+        Args:
+            size (int): Number of samples in the test set.
+
+        Returns:
+            dict: The metrics, prefixed, on every process.
+        """
+        world_size = get_world_size()
+        spread = (self.distributed_ranking
+                  if self.distributed_ranking is not None else
+                  world_size > 1)
+        if world_size == 1 or not spread:
+            return super().evaluate(size)
+        results = gather_records_everywhere(self.results, size)
+        metrics = self._evaluate(results, distributed=True)
+        self.results.clear()
+        if self.prefix:
+            metrics = {f'{self.prefix}/{k}': v for k, v in metrics.items()}
+        return metrics
 
     def compute_metrics(self, results: list) -> dict:
         """Evaluate the query samples against the gallery samples.
@@ -105,6 +146,10 @@ class ReIDMetric(BaseMetric):
         Returns:
             dict: ``mAP``, ``R{k}`` and ``mINP`` in percent.
         """
+        return self._evaluate(results, distributed=False)
+
+    def _evaluate(self, results: list, distributed: bool) -> dict:
+        """compute_metrics; with ``distributed``, called on every process."""
         feats = torch.stack([r['feature'] for r in results])
         if self.normalize_features:
             feats = torch.nn.functional.normalize(feats, dim=1)
@@ -112,6 +157,8 @@ class ReIDMetric(BaseMetric):
         pids = torch.tensor([r['pid'] for r in results])
         camids = torch.tensor([r['camid'] for r in results])
         paths = np.array([r['img_path'] for r in results], dtype=np.str_)
+        names = np.array([r.get('pid_name', '') for r in results],
+                         dtype=np.str_)
         if not bool(is_query.any()):
             raise ValueError(f'none of the {len(results)} evaluated samples '
                              'is a query (is_query=False everywhere)')
@@ -120,17 +167,19 @@ class ReIDMetric(BaseMetric):
             feats[query], feats[gallery], pids[query], pids[gallery],
             camids[query], camids[gallery], self.metric, self.topk,
             self.rerank, self.rerank_cfg, self.chunk_size,
-            return_scores=self.show_dir is not None)
-        if self.dump_path:
+            return_scores=self.show_dir is not None and is_main_process(),
+            aqe=self.aqe, aqe_cfg=self.aqe_cfg, distributed=distributed)
+        if self.dump_path and is_main_process():
             os.makedirs(osp.dirname(osp.abspath(self.dump_path)),
                         exist_ok=True)
             path = save_features(self.dump_path, feats[query].numpy(),
                                  feats[gallery].numpy(), pids[query].numpy(),
                                  pids[gallery].numpy(), camids[query].numpy(),
                                  camids[gallery].numpy(), paths[query.numpy()],
-                                 paths[gallery.numpy()])
+                                 paths[gallery.numpy()], names[query.numpy()],
+                                 names[gallery.numpy()])
             print_log(f'Saved re-ID embeddings to {path}', logger='current')
-        if self.show_dir:
+        if self.show_dir and is_main_process():
             from mmreid_dranet.visualization import save_ranked_lists
             written = save_ranked_lists(
                 self.show_dir, evaluation['scores'].ap,
