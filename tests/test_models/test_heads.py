@@ -3,9 +3,18 @@ import pytest
 import torch
 
 from mmreid_dranet.models.heads import DRAHead, ReIDLinearHead
+from mmreid_dranet.models.losses import build_loss
 from mmreid_dranet.models.necks import DRANeck
 
 IN_CHANNELS, K, NUM_CLASSES, PARTS = 32, 16, 6, 3
+
+
+def identity_loss(eps, loss_weight=1.0):
+    """The loss config of cross-entropy with label smoothing eps."""
+    if eps:
+        return dict(type='LabelSmoothLoss', label_smooth_val=eps,
+                    loss_weight=loss_weight)
+    return dict(type='CrossEntropyLoss', loss_weight=loss_weight)
 
 
 def neck_and_head(**head_kwargs):
@@ -39,7 +48,7 @@ def bn_linear(classifier, feature):
 
 @pytest.mark.parametrize('eps', [0.0, 0.1])
 def test_losses_match_formulas(eps):
-    neck, head = neck_and_head(label_smoothing=eps,
+    neck, head = neck_and_head(loss_cls=identity_loss(eps),
                                loss_weights=dict(rcam=0.5, rsam=2.0))
     x = torch.randn(4, IN_CHANNELS, 7, 2)
     labels = torch.tensor([5, 0, 2, 5])
@@ -74,7 +83,7 @@ def test_label_smoothing_changes_the_loss_by_the_formula():
     labels = torch.tensor([1, 2, 3])
     out = neck.forward_train(x, labels)
     plain = head.loss(out, labels)['loss_sic']
-    head.label_smoothing = 0.2
+    head.loss_cls = build_loss(identity_loss(0.2))
     smoothed = head.loss(out, labels)['loss_sic']
     uniform = torch.stack([
         -torch.log_softmax(p.identity_logits, 1).mean(1).mean()
@@ -127,14 +136,16 @@ def test_mismatched_neck_and_head_are_reported():
         head.loss(out, labels)
     with pytest.raises(KeyError, match='sicc'):
         DRAHead(NUM_CLASSES, K, loss_weights=dict(sicc=1.0))
-    with pytest.raises(ValueError, match='label_smoothing.*1.5'):
-        DRAHead(NUM_CLASSES, K, label_smoothing=1.5)
+    with pytest.raises(AssertionError, match='label_smooth_val.*1.5'):
+        DRAHead(NUM_CLASSES, K, loss_cls=identity_loss(1.5))
+    with pytest.raises(KeyError, match='CrossEntropyLos is not in'):
+        DRAHead(NUM_CLASSES, K, loss_cls=dict(type='CrossEntropyLos'))
 
 
 def test_linear_head_loss_and_accuracy():
     torch.manual_seed(0)
-    head = ReIDLinearHead(num_classes=4, in_channels=8, label_smoothing=0.1,
-                          loss_weight=0.5)
+    head = ReIDLinearHead(num_classes=4, in_channels=8,
+                          loss_cls=identity_loss(0.1, loss_weight=0.5))
     feature = torch.randn(5, 8)
     labels = torch.tensor([0, 1, 2, 3, 0])
     losses = head.loss((feature, ), labels)

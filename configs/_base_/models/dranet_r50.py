@@ -32,9 +32,13 @@ model = dict(
         use_rsam=True,
         map_norm='minmax',
         detach_reverse=True),
+    # The paper's three softmax losses: plain cross-entropy of every branch
+    # (label smoothing: loss_cls=dict(type='LabelSmoothLoss',
+    # label_smooth_val=0.1)); no metric loss (see dranet_r50_market_triplet).
     head=dict(
         type='DRAHead',
-        label_smoothing=0.0,
-        loss_weights=dict(sic=1.0, rcam=1.0, rsam=1.0)),
+        loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        loss_weights=dict(sic=1.0, rcam=1.0, rsam=1.0),
+        loss_metric=None),
     test_cfg=dict(flip=False, l2_normalize=False),
 )

@@ -12,12 +12,16 @@ class BNClassifier(nn.Module):
     Args:
         in_channels (int): Length of the input feature.
         num_classes (int): Number of identities.
+        with_bn (bool): Normalise first. False when the feature is already
+            batch-normalised (:class:`BNNeck`): then only the linear layer.
+            Defaults to True.
     """
 
-    def __init__(self, in_channels: int, num_classes: int):
+    def __init__(self, in_channels: int, num_classes: int,
+                 with_bn: bool = True):
         super().__init__()
         self.in_channels = in_channels
-        self.bn = nn.BatchNorm1d(in_channels)
+        self.bn = nn.BatchNorm1d(in_channels) if with_bn else nn.Identity()
         self.fc = nn.Linear(in_channels, num_classes, bias=False)
 
     def forward(self, feature: torch.Tensor) -> torch.Tensor:

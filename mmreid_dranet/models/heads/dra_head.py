@@ -1,12 +1,12 @@
-"""DRANet head: the SIC, RCAM and RSAM identity losses."""
-from typing import Dict, List, Optional
+"""DRANet head: the SIC, RCAM and RSAM identity losses (+ metric losses)."""
+from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from mmreid_dranet.registry import MODELS
+from ..losses import build_loss, build_metric_losses, loss_key
 from ..necks.dra_neck import DRANeckOutput
 from ..utils import top1_accuracy
 from .bn_classifier import BNClassifier
@@ -28,9 +28,19 @@ class DRAHead(BaseModule):
     training accuracies ``acc_sic``/``acc_rcam``/``acc_rsam`` (top-1, %) go
     to the log only: mmengine sums the keys containing 'loss'.
 
+    Optional metric-learning losses (``loss_metric``, e.g. a
+    :class:`TripletLoss`) act on the test embedding: all parts'
+    ``[GAP(B), GAP(S)]`` concatenated, N x (num_parts * 2K). Concatenated
+    rather than per part because that is the vector the test ranks by: its
+    euclidean distance is what retrieval uses, and batch-hard mining on it
+    picks the pairs that are hard for the test metric; per-part mining would
+    pick a different hardest pair in each part and optimise P proxies of the
+    ranking distance. It is also one N x N distance matrix instead of P.
+
     Inside :class:`ReIDModel` the first five arguments are handed over
     (``num_classes`` by the model, the others by ``DRANeck.head_args``):
-    configs do not write them.
+    configs do not write them. ``num_classes`` and the embedding length are
+    handed on to losses that name them (e.g. :class:`CenterLoss`).
 
     Args:
         num_classes (int): Training identities.
@@ -38,10 +48,17 @@ class DRAHead(BaseModule):
         num_parts (int): Parts of the neck. Defaults to 3.
         use_rcam (bool): Add ``loss_rcam``. Defaults to True.
         use_rsam (bool): Add ``loss_rsam``. Defaults to True.
-        label_smoothing (float): Label smoothing of every cross-entropy, in
-            [0, 1). Defaults to 0.
-        loss_weights (dict): Weight of each loss, keys 'sic', 'rcam',
-            'rsam'; a missing key weighs 1. Defaults to all 1.
+        loss_cls (dict): The identity loss of every branch and part,
+            called as ``loss(logits, labels)``. Defaults to mmpretrain's
+            plain ``CrossEntropyLoss``; label smoothing:
+            ``dict(type='LabelSmoothLoss', label_smooth_val=0.1)``.
+        loss_weights (dict): Weight of each branch's loss, keys 'sic',
+            'rcam', 'rsam'; a missing key weighs 1. Defaults to all 1.
+        loss_metric (dict | list[dict], optional): Metric-learning losses on
+            the embedding, called as ``loss(embedding, labels)``, each under
+            its ``loss_name`` key (e.g. ``dict(type='TripletLoss',
+            margin=0.3)`` gives ``loss_triplet``). Defaults to None (the
+            paper's three softmax losses only).
         init_cfg (dict, optional): Initialisation config. Defaults to a
             normal(std=0.001) classifier init, as in the strong baselines.
     """
@@ -52,17 +69,16 @@ class DRAHead(BaseModule):
                  num_parts: int = 3,
                  use_rcam: bool = True,
                  use_rsam: bool = True,
-                 label_smoothing: float = 0.0,
+                 loss_cls: dict = dict(type='CrossEntropyLoss',
+                                       loss_weight=1.0),
                  loss_weights: Optional[Dict[str, float]] = None,
+                 loss_metric: Optional[Union[dict, List[dict]]] = None,
                  init_cfg: Optional[dict] = dict(
                      type='Normal', layer='Linear', std=0.001)):
         super().__init__(init_cfg=init_cfg)
         if num_classes < 1:
             raise ValueError(
                 f'DRAHead: num_classes must be >= 1, got {num_classes!r}.')
-        if not 0 <= label_smoothing < 1:
-            raise ValueError('DRAHead: label_smoothing must be in [0, 1), '
-                             f'got {label_smoothing!r}.')
         loss_weights = dict(loss_weights or {})
         unknown = set(loss_weights) - set(LOSS_NAMES)
         if unknown:
@@ -73,11 +89,14 @@ class DRAHead(BaseModule):
         self.num_parts = num_parts
         self.use_rcam = use_rcam
         self.use_rsam = use_rsam
-        self.label_smoothing = label_smoothing
         self.loss_weights = {
             name: float(loss_weights.get(name, 1.0))
             for name in LOSS_NAMES
         }
+        self.loss_cls = build_loss(loss_cls, num_classes=num_classes)
+        self.metric_losses = build_metric_losses(
+            loss_metric, num_classes=num_classes,
+            in_channels=num_parts * 2 * in_channels)
         self.rcam_classifiers = self._classifiers() if use_rcam else None
         self.rsam_classifiers = self._classifiers() if use_rsam else None
 
@@ -101,12 +120,10 @@ class DRAHead(BaseModule):
                     f'DRAHead: the neck output has no {field}; build the '
                     f'neck with {neck_setting} to match the head.')
 
-    def _cross_entropy(self, logits: List[torch.Tensor],
+    def _identity_loss(self, logits: List[torch.Tensor],
                        labels: torch.Tensor) -> torch.Tensor:
         return torch.stack([
-            F.cross_entropy(part_logits, labels,
-                            label_smoothing=self.label_smoothing)
-            for part_logits in logits
+            self.loss_cls(part_logits, labels) for part_logits in logits
         ]).mean()
 
     def logits(self, outputs: DRANeckOutput) -> Dict[str, List[torch.Tensor]]:
@@ -144,15 +161,18 @@ class DRAHead(BaseModule):
 
         Returns:
             dict[str, Tensor]: ``loss_<name>`` and ``acc_<name>`` for each
-            enabled branch.
+            enabled branch, and each metric loss under its ``loss_name``.
         """
         losses = {}
         for name, logits in self.logits(outputs).items():
             losses[f'loss_{name}'] = self.loss_weights[name] * (
-                self._cross_entropy(logits, gt_labels))
+                self._identity_loss(logits, gt_labels))
             with torch.no_grad():
                 losses[f'acc_{name}'] = torch.stack([
                     top1_accuracy(part_logits, gt_labels)
                     for part_logits in logits
                 ]).mean()
+        for metric_loss in self.metric_losses:
+            losses[loss_key(metric_loss)] = metric_loss(
+                outputs.embedding, gt_labels)
         return losses
