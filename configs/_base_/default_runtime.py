@@ -36,4 +36,8 @@ randomness = dict(seed=0, deterministic=False)
 custom_hooks = [
     dict(type='NumClassesCheckHook'),
     dict(type='SamplerBatchCheckHook'),
+    dict(type='FiniteLossHook'),
 ]
+# Stop at the first NaN/inf loss, naming the step and the loss term, before
+# the diverged weights are saved (FiniteLossHook). False trains on.
+check_finite_loss = True

@@ -1,4 +1,5 @@
+from .finite_loss_hook import FiniteLossHook
 from .num_classes_check_hook import NumClassesCheckHook
 from .sampler_batch_check_hook import SamplerBatchCheckHook
 
-__all__ = ['NumClassesCheckHook', 'SamplerBatchCheckHook']
+__all__ = ['FiniteLossHook', 'NumClassesCheckHook', 'SamplerBatchCheckHook']
