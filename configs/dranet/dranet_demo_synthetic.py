@@ -26,7 +26,7 @@ test_pipeline = [
     dict(type='StrictLoadImageFromFile'),
     dict(type='Resize', scale=(64, 128)),
     dict(type='mmpretrain.PackInputs',
-         algorithm_keys=('pid', 'camid', 'is_query')),
+         algorithm_keys=('pid', 'camid', 'is_query', 'pid_name')),
 ]
 train_dataloader = dict(
     num_workers=2,

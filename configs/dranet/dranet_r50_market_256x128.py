@@ -15,7 +15,7 @@ test_pipeline = [
     dict(type='StrictLoadImageFromFile'),
     dict(type='Resize', scale=(128, 256)),
     dict(type='mmpretrain.PackInputs',
-         algorithm_keys=('pid', 'camid', 'is_query')),
+         algorithm_keys=('pid', 'camid', 'is_query', 'pid_name')),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -14,13 +14,19 @@ IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 EVAL_PARTS = ('query', 'gallery')
 SPLITS = ('train', 'query', 'gallery', 'test')
 IMAGE_CHECKS = ('on_load', 'raise', 'skip')
+BAD_NAME_ACTIONS = ('raise', 'collect')
 
 
 class ReIDItem(NamedTuple):
-    """One image of a split as found on disk."""
+    """One image of a split as found on disk.
+
+    ``pid_name`` is the identity's own name where the data names its
+    identities (e.g. a folder ``alice/``); '' where the integer pid is all.
+    """
     img_path: str
     pid: int
     camid: int
+    pid_name: str = ''
 
 
 class DataLayoutError(FileNotFoundError):
@@ -38,6 +44,8 @@ class BaseReIDDataset(BaseDataset):
       ``camid`` (int, 0-based) on every sample;
     - ``gt_label`` (int) on the train split: contiguous 0..num_ids-1 in sorted
       pid order;
+    - ``pid_name`` (str) where the data set names its identities
+      (:class:`CustomReIDDataset`);
     - ``is_query`` (bool) on the evaluation splits. ``split='test'`` holds the
       query followed by the gallery, the form the val/test loop evaluates.
 
@@ -57,6 +65,11 @@ class BaseReIDDataset(BaseDataset):
             checks every file now and raises listing the bad ones; 'skip'
             checks every file now and drops the bad ones with a warning that
             names and counts them. Defaults to 'on_load'.
+        on_bad_name (str): A file name that does not fit the data set's
+            pattern: 'raise' (default) stops with an error naming it;
+            'collect' leaves the file out and lists it in ``bad_names``,
+            for tools that report every problem at once
+            (``tools/misc/check_dataset.py``).
         **kwargs: Other arguments of :class:`mmengine.dataset.BaseDataset`
             (``metainfo``, ``indices``, ``serialize_data``, ``lazy_init``,
             ``test_mode``, ``max_refetch``).
@@ -78,6 +91,7 @@ class BaseReIDDataset(BaseDataset):
                  split: str = 'train',
                  pipeline: Sequence = (),
                  image_check: str = 'on_load',
+                 on_bad_name: str = 'raise',
                  **kwargs) -> None:
         if split not in SPLITS:
             raise ValueError(f'{type(self).__name__}: split must be one of '
@@ -85,6 +99,12 @@ class BaseReIDDataset(BaseDataset):
         if image_check not in IMAGE_CHECKS:
             raise ValueError(f'{type(self).__name__}: image_check must be '
                              f'one of {IMAGE_CHECKS}, got {image_check!r}.')
+        if on_bad_name not in BAD_NAME_ACTIONS:
+            raise ValueError(f'{type(self).__name__}: on_bad_name must be '
+                             f'one of {BAD_NAME_ACTIONS}, got '
+                             f'{on_bad_name!r}.')
+        self.on_bad_name = on_bad_name
+        self.bad_names: List[str] = []
         if not data_root or not osp.isdir(data_root):
             raise self.layout_error(f'data root {data_root!r} is not a folder')
         self.split = split
@@ -143,7 +163,15 @@ class BaseReIDDataset(BaseDataset):
             entry.name for entry in os.scandir(folder)
             if entry.is_file() and entry.name.lower().endswith(
                 IMAGE_EXTENSIONS))
-        return [self.parse_file_name(osp.join(folder, name)) for name in names]
+        items = []
+        for name in names:
+            try:
+                items.append(self.parse_file_name(osp.join(folder, name)))
+            except ValueError as error:
+                if self.on_bad_name == 'raise':
+                    raise
+                self.bad_names.append(str(error))
+        return items
 
     def parse_file_name(self, path: str) -> ReIDItem:
         """Read pid and camera from a file name with ``FILE_PATTERN``.
@@ -184,10 +212,13 @@ class BaseReIDDataset(BaseDataset):
                     f'{self.data_root} holds no usable images.')
             for item in items:
                 info = dict(item._asdict())
+                if not info['pid_name']:
+                    del info['pid_name']
                 if part in EVAL_PARTS:
                     info['is_query'] = part == 'query'
                 data_list.append(info)
         if self.split == 'train':
+            self._check_several_identities(data_list)
             self._add_train_labels(data_list)
         self._set_metainfo(data_list)
         return data_list
@@ -204,6 +235,18 @@ class BaseReIDDataset(BaseDataset):
         warnings.warn(f'{type(self).__name__}: skipping {len(bad)} corrupt '
                       f'image(s):\n  {listing}')
         return [item for item, msg in zip(items, problems) if msg is None]
+
+    def _check_several_identities(self, data_list: List[dict]) -> None:
+        pids = {d['pid'] for d in data_list}
+        if len(pids) < 2:
+            info = data_list[0]
+            name = info.get('pid_name') or info['pid']
+            raise ValueError(
+                f'{type(self).__name__}: the training split under '
+                f'{self.data_root} has a single identity ({name!r}): an '
+                'identity classifier needs at least 2. Add the images of '
+                'other people, or check that the identities are parsed '
+                'as intended.')
 
     @staticmethod
     def _add_train_labels(data_list: List[dict]) -> None:

@@ -1,7 +1,8 @@
 """A user's own re-ID data: list files or one folder per identity."""
 import os
 import os.path as osp
-from typing import Dict, List, Optional
+import warnings
+from typing import Dict, List, Optional, Tuple
 
 from mmreid_dranet.registry import DATASETS
 from .base_reid_dataset import IMAGE_EXTENSIONS, BaseReIDDataset, ReIDItem
@@ -19,9 +20,17 @@ class CustomReIDDataset(BaseReIDDataset):
     """Re-ID data laid out by the user, in one of two forms.
 
     List files (``ann_files`` given): one line per image,
-    ``relative/path.jpg pid [camid]``, paths relative to ``data_root``, camid
-    0-based. Folders (``ann_files=None``): ``data_root/<part>/<pid>/*.jpg``
-    with integer identity folder names.
+    ``relative/path.jpg identity [camid]``, paths relative to ``data_root``,
+    camid 0-based. Folders (``ann_files=None``):
+    ``data_root/<part>/<identity>/*.jpg``.
+
+    Identities are integers (``0001``: pid 1, as before) or names
+    (``alice``, ``0001_a``). As soon as one identity of the data set is not
+    an integer, every identity is a name: the names of all parts found on
+    disk (train, query, gallery) are sorted, and pid is the position in
+    that list. The mapping is thus the same for every split and every DDP
+    rank, training labels follow sorted-name order, and each sample keeps
+    its name as ``pid_name`` (written to ``tools/test.py --out``).
 
     Camera ids are optional, but all-or-nothing: given on every line of
     every list, or on none. Without them a query gets camera 0 and a gallery
@@ -29,6 +38,11 @@ class CustomReIDDataset(BaseReIDDataset):
     pid and the same camera" drops nothing and every gallery image of the
     same identity is a true match. Put the same picture in both query and
     gallery and it will find itself: keep them disjoint.
+
+    Problems are named, never skipped silently: an image outside an identity
+    folder, or an image listed twice with different identities, is an error;
+    an identity folder without images, a non-image file among the identity
+    folders, or an image listed twice with the same identity, a warning.
 
     Args:
         data_root (str): The folder of the data.
@@ -45,9 +59,9 @@ class CustomReIDDataset(BaseReIDDataset):
 
     EXPECTED_LAYOUT = """
 list files:  data_root/train.txt, query.txt, gallery.txt (see ann_files),
-             lines 'images/0001_a.jpg 1 0' = path pid [camid]
-or folders:  data_root/train/<pid>/*.jpg, query/<pid>/*.jpg,
-             gallery/<pid>/*.jpg
+             lines 'images/0001_a.jpg 1 0' = path identity [camid]
+or folders:  data_root/train/<identity>/*.jpg, query/<identity>/*.jpg,
+             gallery/<identity>/*.jpg   (identity: an integer or a name)
 """
 
     def __init__(self,
@@ -60,24 +74,59 @@ or folders:  data_root/train/<pid>/*.jpg, query/<pid>/*.jpg,
         self.part_folders = part_folders or {part: part for part in PARTS}
         self.DATASET_NAME = dataset_name
         self._camid_given = set()
+        self._raw_parts: Dict[str, List[RawItem]] = {}
+        self._pid_of_name: Optional[Dict[str, int]] = None
         super().__init__(data_root=data_root, **kwargs)
 
     def load_part(self, part: str) -> List[ReIDItem]:
         """Read one part from its list file or its identity folders."""
-        if self.ann_files is not None:
-            items = self._load_list(part)
-        else:
-            items = self._load_folders(part)
+        pid_of_name = self._identity_numbers()
+        items = []
+        for path, identity, camid in self._raw_part(part):
+            if pid_of_name is None:
+                items.append(ReIDItem(path, int(identity), camid))
+            else:
+                items.append(
+                    ReIDItem(path, pid_of_name[identity], camid, identity))
         return items
 
-    def _load_list(self, part: str) -> List[ReIDItem]:
+    def _identity_numbers(self) -> Optional[Dict[str, int]]:
+        """Name -> pid over every part on disk, or None if all identities
+        are integers."""
+        if self._pid_of_name is None:
+            names = set()
+            for part in PARTS:
+                if self._part_exists(part):
+                    names.update(raw[1] for raw in self._raw_part(part))
+            if all(_is_integer(name) for name in names):
+                self._pid_of_name = {}
+            else:
+                self._pid_of_name = {
+                    name: pid
+                    for pid, name in enumerate(sorted(names))
+                }
+        return self._pid_of_name or None
+
+    def _part_exists(self, part: str) -> bool:
+        if self.ann_files is not None:
+            return part in self.ann_files and osp.isfile(
+                osp.join(self.data_root, self.ann_files[part]))
+        return osp.isdir(osp.join(self.data_root, self.part_folders[part]))
+
+    def _raw_part(self, part: str) -> List['RawItem']:
+        if part not in self._raw_parts:
+            self._raw_parts[part] = self._read_list(part) if \
+                self.ann_files is not None else self._read_folders(part)
+        return self._raw_parts[part]
+
+    def _read_list(self, part: str) -> List['RawItem']:
         if part not in self.ann_files:
             raise ValueError(f'CustomReIDDataset: ann_files has no {part!r} '
                              f'entry (got {sorted(self.ann_files)}).')
         list_path = osp.join(self.data_root, self.ann_files[part])
         if not osp.isfile(list_path):
             raise self.layout_error(f'list file {list_path} does not exist')
-        entries = read_list_file(list_path, max_fields=3)
+        entries = read_list_file(list_path, max_fields=3, named_ids=True)
         self._camid_given.update(entry[2] is not None for entry in entries)
         if len(self._camid_given) > 1:
             raise ValueError(
@@ -86,34 +135,41 @@ or folders:  data_root/train/<pid>/*.jpg, query/<pid>/*.jpg,
                 'it on every line or on none.')
         paths = [osp.join(self.data_root, entry[0]) for entry in entries]
         check_files_exist(paths, list_path)
-        return [
-            ReIDItem(path, pid,
-                     DEFAULT_CAMID[part] if camid is None else camid)
-            for path, (_, pid, camid, _) in zip(paths, entries)
-        ]
+        return [(path, identity,
+                 DEFAULT_CAMID[part] if camid is None else camid)
+                for path, (_, identity, camid, _) in zip(paths, entries)]
 
-    def _load_folders(self, part: str) -> List[ReIDItem]:
+    def _read_folders(self, part: str) -> List['RawItem']:
         root = osp.join(self.data_root, self.part_folders[part])
         if not osp.isdir(root):
             raise self.layout_error(f'folder {root} does not exist')
         items = []
         for entry in sorted(os.scandir(root), key=lambda e: e.name):
-            if entry.is_file():
+            if not entry.is_dir():
                 if entry.name.lower().endswith(IMAGE_EXTENSIONS):
                     raise ValueError(
                         f'CustomReIDDataset: image {entry.path} is not inside '
-                        'an identity folder (expected <part>/<pid>/<image>).')
+                        'an identity folder (expected <part>/<identity>/'
+                        '<image>): move it into the folder of its person.')
+                warnings.warn(f'CustomReIDDataset: {entry.path} is not an '
+                              'identity folder and is ignored.')
                 continue
-            if not entry.name.lstrip('-').isdigit():
-                raise ValueError(
-                    f'CustomReIDDataset: identity folder {entry.path} must be '
-                    'named by an integer person id.')
             names = sorted(
                 name for name in os.listdir(entry.path)
                 if name.lower().endswith(IMAGE_EXTENSIONS))
-            items += [
-                ReIDItem(
-                    osp.join(entry.path, name), int(entry.name),
-                    DEFAULT_CAMID[part]) for name in names
-            ]
+            if not names:
+                warnings.warn(
+                    f'CustomReIDDataset: identity folder {entry.path} holds '
+                    f'no images ({", ".join(IMAGE_EXTENSIONS)}); the '
+                    'identity is left out. Add its images or remove it.')
+            items += [(osp.join(entry.path, name), entry.name,
+                       DEFAULT_CAMID[part]) for name in names]
         return items
+
+
+# (image path, identity as written, camid)
+RawItem = Tuple[str, str, int]
+
+
+def _is_integer(name) -> bool:
+    return isinstance(name, int) or str(name).lstrip('-').isdigit()

@@ -1,21 +1,29 @@
 """Reading ``path pid [camid]`` list files, as MSMT17 and custom data use."""
 import os.path as osp
-from typing import List, Optional, Tuple
+import warnings
+from typing import List, Optional, Tuple, Union
 
-ListEntry = Tuple[str, int, Optional[int], int]
+ListEntry = Tuple[str, Union[int, str], Optional[int], int]
 
 
-def read_list_file(list_path: str, max_fields: int = 2) -> List[ListEntry]:
+def read_list_file(list_path: str,
+                   max_fields: int = 2,
+                   named_ids: bool = False) -> List[ListEntry]:
     """Read a list file of ``relative/path.jpg pid [camid]`` lines.
 
-    Blank lines and lines starting with ``#`` are ignored.
+    Blank lines and lines starting with ``#`` are ignored. An image listed
+    twice with different identities is an error naming both lines; listed
+    twice with the same identity, a warning (both lines are kept).
 
     Args:
         list_path (str): The list file.
         max_fields (int): 2 for ``path pid``, 3 to allow an optional camid.
+        named_ids (bool): Keep the identity field as written (a name such
+            as ``alice`` or ``0001_a``) instead of requiring an integer.
 
     Returns:
-        list[tuple]: ``(path, pid, camid or None, line number)`` per line.
+        list[tuple]: ``(path, pid, camid or None, line number)`` per line;
+        pid is an int, or the str as written with ``named_ids``.
     """
     if not osp.isfile(list_path):
         raise FileNotFoundError(f'list file {list_path} does not exist')
@@ -31,16 +39,35 @@ def read_list_file(list_path: str, max_fields: int = 2) -> List[ListEntry]:
                     f'{"path pid [camid]" if max_fields == 3 else "path pid"}'
                     f', got {line.strip()!r}.')
             try:
-                numbers = [int(field) for field in fields[1:]]
+                pid = fields[1] if named_ids else int(fields[1])
+                camid = int(fields[2]) if len(fields) == 3 else None
             except ValueError:
                 raise ValueError(f'{list_path}, line {line_no}: pid and camid '
                                  f'must be integers, got {line.strip()!r}.')
-            camid = numbers[1] if len(numbers) == 2 else None
             if camid is not None and camid < 0:
                 raise ValueError(f'{list_path}, line {line_no}: camid must be '
                                  f'0-based (>= 0), got {camid}.')
-            entries.append((fields[0], numbers[0], camid, line_no))
+            entries.append((fields[0], pid, camid, line_no))
+    _check_repeated_images(entries, list_path)
     return entries
+
+
+def _check_repeated_images(entries: List[ListEntry], list_path: str) -> None:
+    first_line = {}
+    for path, pid, _, line_no in entries:
+        if path not in first_line:
+            first_line[path] = (pid, line_no)
+            continue
+        first_pid, first_no = first_line[path]
+        if first_pid != pid:
+            raise ValueError(
+                f'{list_path}: {path} is listed as identity {first_pid!r} on '
+                f'line {first_no} and as {pid!r} on line {line_no}; an image '
+                'shows one person: correct or remove one of the lines.')
+        warnings.warn(
+            f'{list_path}: {path} is listed twice (lines {first_no} and '
+            f'{line_no}), with the same identity; both are kept, so it '
+            'counts twice: remove one line if that is not intended.')
 
 
 def check_files_exist(paths: List[str], source: str) -> None:

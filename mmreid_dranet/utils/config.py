@@ -49,7 +49,9 @@ def set_data_root(cfg, data_root):
 
     The same role as torchreid's ``--root``: a user keeps the config and only
     says where the data lives. Wrapper datasets (concat, repeat) are followed
-    to the real datasets, and each of those gets ``data_root``.
+    to the real datasets, and each of those gets ``data_root``. A config
+    that reads several kinds of data (joint training, cross-domain testing)
+    is refused: one folder cannot hold them all.
 
     Args:
         cfg (Config): The config, changed in place.
@@ -62,14 +64,19 @@ def set_data_root(cfg, data_root):
         raise FileNotFoundError(
             f'--data-root {data_root!r} does not exist or is not a folder '
             f'(resolved to {osp.abspath(data_root)!r}).')
-    changed = 0
-    for key in DATALOADER_KEYS:
-        loader = cfg.get(key)
-        if not loader:
-            continue
-        for dataset in _leaf_datasets(loader.get('dataset')):
-            dataset['data_root'] = data_root
-            changed += 1
+    leaves = [(key, dataset) for key in DATALOADER_KEYS if cfg.get(key)
+              for dataset in _leaf_datasets(cfg[key].get('dataset'))]
+    kinds = sorted({str(dataset.get('type')) for _, dataset in leaves})
+    if len(kinds) > 1:
+        raise ValueError(
+            f'--data-root would point every dataset of the config at '
+            f'{data_root!r}, but it reads {len(kinds)} data sets '
+            f'({", ".join(kinds)}): give each folder with --cfg-options '
+            "(e.g. train_dataloader.dataset.data_root=..., or the data_root "
+            'of each entry of train_dataloader.dataset.datasets).')
+    for _, dataset in leaves:
+        dataset['data_root'] = data_root
+    changed = len(leaves)
     if 'data_root' in cfg:
         cfg.data_root = data_root
     return changed

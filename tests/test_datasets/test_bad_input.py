@@ -12,8 +12,10 @@ from mmreid_dranet.datasets.image_integrity import image_bytes_problem
 from mmreid_dranet.datasets.transforms import StrictLoadImageFromFile
 
 GOOD = {
-    'bounding_box_train':
-    ['0002_c1s1_000451_03.jpg', '0003_c2s1_000451_03.jpg'],
+    'bounding_box_train': [
+        '0002_c1s1_000451_03.jpg', '0003_c2s1_000451_03.jpg',
+        '0004_c1s1_000451_03.jpg'
+    ],
     'query': ['0005_c1s1_001051_00.jpg'],
     'bounding_box_test': ['0005_c2s1_000151_01.jpg'],
 }
@@ -139,8 +141,29 @@ def test_image_check_skip_warns_with_names_and_count(market_root):
         ds = Market1501(str(market_root), image_check='skip')
     messages = [str(w.message) for w in caught]
     assert any('skipping 1 corrupt' in m and bad in m for m in messages)
-    assert len(ds) == 1 and ds.get_data_info(0)['pid'] == 3
+    assert len(ds) == 2 and ds.get_data_info(0)['pid'] == 3
     assert ds.get_data_info(0)['gt_label'] == 0
+
+
+def test_training_split_of_one_identity_is_named(market_root):
+    for name in GOOD['bounding_box_train'][1:]:
+        (market_root / 'bounding_box_train' / name).unlink()
+    with pytest.raises(ValueError, match=r'bounding_box_train|single '
+                       r"identity \(2\): an identity classifier needs at "
+                       'least 2'):
+        Market1501(str(market_root), split='train')
+
+
+def test_bad_names_are_collected_on_request(market_root, write_image):
+    for name in ('person.jpg', '12_c1.jpg'):
+        write_image(market_root / 'bounding_box_train' / name)
+    with pytest.raises(ValueError, match='12_c1.jpg'):
+        Market1501(str(market_root), split='train')
+    ds = Market1501(str(market_root), split='train', on_bad_name='collect')
+    assert len(ds) == 3
+    assert len(ds.bad_names) == 2
+    assert all('does not match the pattern' in m for m in ds.bad_names)
+    assert any('person.jpg' in m for m in ds.bad_names)
 
 
 def test_unknown_image_check_is_named(market_root):

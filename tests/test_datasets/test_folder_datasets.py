@@ -94,7 +94,8 @@ def test_cuhk03_subsets_read_their_own_folder(tmp_path, write_image, subset):
         make_folders(
             str(tmp_path / name), {
                 'bounding_box_train': [f'{pid:04d}_c1_1.png',
-                                       f'{pid:04d}_c2_3.png'],
+                                       f'{pid:04d}_c2_3.png',
+                                       f'{pid + 1:04d}_c1_2.png'],
                 'query': ['0100_c1_1.png'],
                 'bounding_box_test': ['0100_c2_2.png']
             }, write_image)

@@ -22,7 +22,7 @@ test_pipeline = [
     dict(type='StrictLoadImageFromFile'),
     dict(type='Resize', scale=(128, 384)),
     dict(type='mmpretrain.PackInputs',
-         algorithm_keys=('pid', 'camid', 'is_query')),
+         algorithm_keys=('pid', 'camid', 'is_query', 'pid_name')),
 ]
 
 # Training batches of 16 identities x 4 images per GPU. ReIDRunner sets the
