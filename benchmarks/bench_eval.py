@@ -1,24 +1,33 @@
-"""Benchmark of the re-ID evaluation (CMC / mAP / mINP) and re-ranking.
+"""Benchmark of the re-ID evaluation (CMC / mAP / mINP), re-ranking and the
+ranking spread over processes.
 
-Compares, in one run, on synthetic embeddings with a realistic pid/camera
-structure (identity centres + noise, distractor ids only in the gallery):
+On synthetic embeddings with a realistic pid/camera structure (identity
+centres + noise, distractor ids only in the gallery: "trained-like") and on
+pure gaussian embeddings ("random": what an untrained model gives), in one
+run:
 
 1. Market-1501 size (3368 x 15913, 2048-d): ``evaluate_reid`` against a
    plain evaluator as the popular toolboxes write it (full distance matrix,
    numpy argsort of all of it, then the per-query protocol, vectorised over
    blocks of queries so the comparison is fair).
-2. MSMT17 size (11659 x 82161, 2048-d): ``evaluate_reid`` against the bare
-   chunked matrix product alone (same chunks), and the peak memory beyond the
-   features: in a fresh subprocess, the peak RSS (``VmHWM``, reset once the
-   features are built) minus the RSS before the evaluation (Linux only).
-3. k-reciprocal re-ranking at Market size: time and peak memory (measured
-   the same way); not with ``--quick``.
+2. MSMT17 size (11659 x 82161, 2048-d), random and trained-like features:
+   ``evaluate_reid`` against the bare chunked matrix product alone (same
+   chunks), the peak memory beyond the features (in a fresh subprocess: the
+   peak RSS, ``VmHWM`` reset once the features are built, minus the RSS
+   before the evaluation; Linux only), and the per-query scores of the
+   first queries checked equal to a stable-argsort evaluator's.
+3. k-reciprocal re-ranking at MSMT17 size (93820 samples; Market size with
+   ``--quick``): time and peak memory beyond the features, against the bare
+   (Q+G)^2 distance product (chunked, nothing kept).
+4. The ranking spread over 2 processes (torchrun, gloo, 1 thread each)
+   against 1 process with 1 thread: each rank's time and peak memory.
 
-Prints a markdown table (medians of repeats). Usage:
+Prints a markdown table (medians of repeats where repeated). Usage:
     python benchmarks/bench_eval.py [--quick] [--repeats N]
 """
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -45,13 +54,14 @@ QUICK_SIZES = {
 
 
 def make_problem(num_query, num_gallery, num_ids, num_distractors, num_cams,
-                 noise, dim=2048, camera_shift=0.35, seed=0):
+                 noise, dim=2048, camera_shift=0.35, seed=0, random=False):
     """Synthetic embeddings: each identity a random centre (unit-variance
     entries), each image its centre plus a shift of its camera plus
     ``noise`` x gaussian noise, so that scores look like a trained model's
     (Market size, noise 2.2: R1 96, mAP 68, mINP 16; MSMT17 size, noise 3.0:
     mAP ~ 55, mINP ~ 2, a hard case for the ranking); distractors (pid 0) are
-    noise only. Built block by block into preallocated float32 tensors
+    noise only; ``random``: every feature pure gaussian noise (labels
+    unchanged). Built block by block into preallocated float32 tensors
     (small temporaries, so ``ru_maxrss`` after it is the features)."""
     gen = torch.Generator().manual_seed(seed)
     centers = torch.randn(num_ids + 1, dim, generator=gen)
@@ -66,10 +76,11 @@ def make_problem(num_query, num_gallery, num_ids, num_distractors, num_cams,
         out = torch.empty(len(pids), dim)
         for s in range(0, len(pids), block):
             p = pids[s:s + block]
-            out[s:s + block] = (centers[p] * (p != 0).unsqueeze(1) +
-                                shifts[cams[s:s + block]] +
-                                noise * torch.randn(len(p), dim,
-                                                    generator=gen))
+            out[s:s + block] = noise * torch.randn(len(p), dim,
+                                                   generator=gen)
+            if not random:
+                out[s:s + block] += (centers[p] * (p != 0).unsqueeze(1) +
+                                     shifts[cams[s:s + block]])
         return out
 
     return (embed(q_pids, q_cams), embed(g_pids, g_cams), q_pids, g_pids,
@@ -138,38 +149,166 @@ def _rss_kib(field):
     raise RuntimeError(f'{field} not in /proc/self/status')
 
 
-def peak_memory_child(size_json, mode):
-    """In a fresh process: extra peak RSS (MiB) of one evaluation: the peak
-    RSS (VmHWM, reset through /proc/self/clear_refs once the features are
-    built) minus the RSS before the evaluation."""
-    torch.set_num_threads(2)
-    problem = make_problem(**json.loads(size_json))
+def stable_argsort_scores(distance_block, q_pids, g_pids, q_cams, g_cams):
+    """Per-query AP and first-match rank from a stable argsort of each row
+    (the reference the evaluation must equal, ties included)."""
+    dist = distance_block(0, len(q_pids)).numpy()
+    order = np.argsort(dist, axis=1, kind='stable')
+    q_pids, g_pids = q_pids.numpy(), g_pids.numpy()
+    q_cams, g_cams = q_cams.numpy(), g_cams.numpy()
+    same_pid = g_pids[order] == q_pids[:, None]
+    keep = ~(same_pid & (g_cams[order] == q_cams[:, None]))
+    matches = same_pid & keep
+    rank = np.cumsum(keep, axis=1)
+    hits = np.cumsum(matches, axis=1)
+    count = hits[:, -1]
+    with np.errstate(invalid='ignore', divide='ignore'):
+        ap = np.where(matches, hits / np.maximum(rank, 1), 0).sum(1) / count
+    first = np.where(count > 0, rank[np.arange(len(order)),
+                                    np.argmax(matches, axis=1)], 0)
+    return ap, first
+
+
+def check_against_stable_argsort(problem, num_checked):
+    """Per-query scores of the first queries equal the reference's."""
+    q_feats, g_feats, q_pids, g_pids, q_cams, g_cams = problem
+    sub = (q_feats[:num_checked], g_feats, q_pids[:num_checked], g_pids,
+           q_cams[:num_checked], g_cams)
+    ours = quiet_evaluate(*sub, return_scores=True)
+    ap, first = stable_argsort_scores(ours['distance_block'], *sub[2:])
+    same = (np.array_equal(ours['scores'].first_match_rank, first) and
+            np.allclose(ours['scores'].ap, ap, rtol=1e-12, atol=0,
+                        equal_nan=True))
+    assert same, 'evaluate_reid differs from the stable-argsort reference'
+    return num_checked
+
+
+def bare_all_pairs_product(problem, block_elements=1 << 24):
+    """The (Q+G)^2 distance product a dense re-ranking starts from, chunked
+    (nothing kept): the lower bound of any exact neighbour search."""
+    samples = (problem[0], problem[1])
+    num_all = len(problem[0]) + len(problem[1])
+    rows = max(1, block_elements // num_all)
+    start = time.perf_counter()
+    for part in samples:
+        for s in range(0, len(part), rows):
+            block = part[s:s + rows]
+            for other in samples:
+                torch.mm(block, other.t())
+    return time.perf_counter() - start
+
+
+def _rss_kib(field):
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1])
+    raise RuntimeError(f'{field} not in /proc/self/status')
+
+
+def _reset_peak():
     with open('/proc/self/clear_refs', 'w') as f:
         f.write('5')  # resets VmHWM to the current RSS (Linux >= 4.0)
-    base = _rss_kib('VmRSS')
+    return _rss_kib('VmRSS')
+
+
+def peak_memory_child(size_json, mode):
+    """In a fresh process: time and extra peak RSS (MiB) of one evaluation:
+    the peak RSS (VmHWM, reset once the features are built) minus the RSS
+    before the evaluation. Under torchrun, each rank reports its own and
+    the ranking is spread (``distributed=True``)."""
+    distributed = 'WORLD_SIZE' in os.environ
+    if distributed:
+        torch.distributed.init_process_group('gloo')
+    torch.set_num_threads(int(os.environ.get('BENCH_THREADS', '2')))
+    problem = make_problem(**json.loads(size_json))
+    base = _reset_peak()
     start = time.perf_counter()
-    if mode == 'rerank':
-        result = quiet_evaluate(*problem, rerank=True)
-    else:
-        result = quiet_evaluate(*problem)
+    result = quiet_evaluate(*problem, rerank=mode == 'rerank',
+                            distributed=distributed)
     seconds = time.perf_counter() - start
     peak = _rss_kib('VmHWM')
     print(json.dumps(dict(extra_mib=(peak - base) / 1024, seconds=seconds,
-                          mAP=result['mAP'])))
+                          mAP=result['mAP'], R1=result['R1'])))
+    if distributed:
+        torch.distributed.destroy_process_group()
 
 
-def measure_in_child(size, mode):
-    out = subprocess.run(
-        [sys.executable, __file__, '--child', json.dumps(size), mode],
-        check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+def measure_in_child(size, mode, processes=0, threads=2):
+    """Run peak_memory_child in fresh process(es); list of per-rank dicts."""
+    child = [__file__, '--child', json.dumps(size), mode]
+    if processes:
+        command = [sys.executable, '-m', 'torch.distributed.run',
+                   f'--nproc_per_node={processes}',
+                   f'--master_port={29400 + os.getpid() % 500}'] + child
+    else:
+        command = [sys.executable] + child
+    env = dict(os.environ, BENCH_THREADS=str(threads),
+               OMP_NUM_THREADS=str(threads))
+    out = subprocess.run(command, check=True, capture_output=True, text=True,
+                         env=env).stdout
+    return [json.loads(line) for line in out.splitlines()
+            if line.startswith('{')]
+
+
+def bench_msmt(rows, size, name, repeats):
+    problem = make_problem(**size)
+    chunk = max(1, (1 << 24) // len(problem[1]))
+    t_mm, _, t_ours, ours = timed_pair(
+        lambda: bare_matmul(problem[0], problem[1], chunk),
+        lambda: quiet_evaluate(*problem), repeats)
+    checked = check_against_stable_argsort(
+        problem, min(2 * chunk, size["num_query"]))
+    del problem
+    memory = measure_in_child(size, 'plain')[0]
+    shape = f"{size['num_query']} x {size['num_gallery']}"
+    rows.append((f'MSMT17-size {shape}, {name}: bare chunked matmul '
+                 f'({chunk} rows)', t_mm, '', ''))
+    rows.append((f'MSMT17-size {shape}, {name}: evaluate_reid', t_ours,
+                 f'{t_ours / t_mm:.3f} x matmul',
+                 f"mAP {ours['mAP']:.2f}, R1 {ours['R1']:.2f}, mINP "
+                 f"{ours['mINP']:.2f}; peak beyond features "
+                 f"{memory['extra_mib']:.0f} MiB; per-query scores of "
+                 f'{checked} queries equal to stable argsort'))
+
+
+def bench_rerank(rows, size, name):
+    problem = make_problem(**size)
+    t_product = bare_all_pairs_product(problem)
+    num_all = size['num_query'] + size['num_gallery']
+    del problem
+    rerank = measure_in_child(size, 'rerank')[0]
+    rows.append((f'{name} ({num_all} samples): bare (Q+G)^2 distance '
+                 'product', t_product, '', ''))
+    rows.append((f'{name}: evaluate_reid(rerank=True), k1=20 k2=6 '
+                 'lambda=0.3', rerank['seconds'],
+                 f"{rerank['seconds'] / t_product:.2f} x product",
+                 f"mAP {rerank['mAP']:.2f}, R1 {rerank['R1']:.2f}; peak "
+                 f"beyond features {rerank['extra_mib']:.0f} MiB"))
+
+
+def bench_distributed(rows, size, name, mode):
+    one = measure_in_child(size, mode, threads=1)[0]
+    ranks = measure_in_child(size, mode, processes=2, threads=1)
+    assert all(r['mAP'] == one['mAP'] and r['R1'] == one['R1']
+               for r in ranks), (one, ranks)
+    rows.append((f'{name}, {mode}: 1 process x 1 thread', one['seconds'], '',
+                 f"peak beyond features {one['extra_mib']:.0f} MiB"))
+    for rank, r in enumerate(ranks):
+        rows.append((f'{name}, {mode}: 2 processes x 1 thread, rank {rank}',
+                     r['seconds'], f"{r['seconds'] / one['seconds']:.2f} of "
+                     '1 process', f"peak beyond features "
+                     f"{r['extra_mib']:.0f} MiB; metrics identical"))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true',
-                        help='small sizes, under a minute')
+                        help='small sizes, about a minute')
     parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--skip', nargs='*', default=[],
+                        choices=['market', 'msmt17', 'rerank', 'distributed'],
+                        help='sections to leave out')
     parser.add_argument('--child', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -178,45 +317,36 @@ def main():
     sizes = QUICK_SIZES if args.quick else SIZES
     rows = []
 
-    market = make_problem(**sizes['market'])
-    t_plain, plain, t_ours, ours = timed_pair(
-        lambda: plain_evaluate(*market), lambda: quiet_evaluate(*market),
-        args.repeats)
-    # Same protocol; the last digits may differ where float32 rounding of
-    # the full vs the chunked product swaps two near-tied distances.
-    diff = max(abs(plain[k] - ours[k]) for k in plain)
-    assert diff < 1e-3, (plain, ours)
-    shape = f"{sizes['market']['num_query']} x {sizes['market']['num_gallery']}"
-    rows.append((f'Market-size {shape}: plain full argsort evaluator',
-                 t_plain, '', ''))
-    rows.append((f'Market-size {shape}: evaluate_reid', t_ours,
-                 f'{t_ours / t_plain:.3f} of plain',
-                 f"mAP {ours['mAP']:.2f}, R1 {ours['R1']:.2f}, mINP "
-                 f"{ours['mINP']:.2f}; max diff to plain {diff:.1e}"))
-    del market
-
-    msmt = make_problem(**sizes['msmt17'])
-    chunk = max(1, (1 << 24) // len(msmt[1]))
-    t_mm, _, t_ours, ours = timed_pair(
-        lambda: bare_matmul(msmt[0], msmt[1], chunk),
-        lambda: quiet_evaluate(*msmt), args.repeats)
-    del msmt
-    memory = measure_in_child(sizes['msmt17'], 'plain')
-    shape = f"{sizes['msmt17']['num_query']} x {sizes['msmt17']['num_gallery']}"
-    rows.append((f'MSMT17-size {shape}: bare chunked matmul ({chunk} rows)',
-                 t_mm, '', ''))
-    rows.append((f'MSMT17-size {shape}: evaluate_reid', t_ours,
-                 f'{t_ours / t_mm:.3f} x matmul',
-                 f"mAP {ours['mAP']:.2f}, R1 {ours['R1']:.2f}, mINP "
-                 f"{ours['mINP']:.2f}; peak beyond features "
-                 f"{memory['extra_mib']:.0f} MiB"))
-
-    if not args.quick:
-        rerank = measure_in_child(sizes['market'], 'rerank')
-        rows.append(('Market-size: evaluate_reid(rerank=True), k1=20 k2=6 '
-                     'lambda=0.3', rerank['seconds'], '',
-                     f"mAP {rerank['mAP']:.2f}; peak beyond features "
-                     f"{rerank['extra_mib']:.0f} MiB"))
+    if 'market' not in args.skip:
+        market = make_problem(**sizes['market'])
+        t_plain, plain, t_ours, ours = timed_pair(
+            lambda: plain_evaluate(*market), lambda: quiet_evaluate(*market),
+            args.repeats)
+        # Same protocol; the last digits may differ where float32 rounding
+        # of the full vs the chunked product swaps two near-tied distances.
+        diff = max(abs(plain[k] - ours[k]) for k in plain)
+        assert diff < 1e-3, (plain, ours)
+        shape = (f"{sizes['market']['num_query']} x "
+                 f"{sizes['market']['num_gallery']}")
+        rows.append((f'Market-size {shape}: plain full argsort evaluator',
+                     t_plain, '', ''))
+        rows.append((f'Market-size {shape}: evaluate_reid', t_ours,
+                     f'{t_ours / t_plain:.3f} of plain',
+                     f"mAP {ours['mAP']:.2f}, R1 {ours['R1']:.2f}, mINP "
+                     f"{ours['mINP']:.2f}; max diff to plain {diff:.1e}"))
+        del market
+    if 'msmt17' not in args.skip:
+        bench_msmt(rows, dict(sizes['msmt17'], random=True),
+                   'random features', args.repeats)
+        bench_msmt(rows, sizes['msmt17'], 'trained-like', args.repeats)
+    if 'rerank' not in args.skip:
+        bench_rerank(rows, sizes['market'] if args.quick else
+                     sizes['msmt17'], 'Market-size' if args.quick else
+                     'MSMT17-size')
+    if 'distributed' not in args.skip:
+        bench_distributed(rows, sizes['market'], 'Market-size', 'plain')
+        if not args.quick:
+            bench_distributed(rows, sizes['market'], 'Market-size', 'rerank')
 
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
           f'median of {args.repeats}, 2048-d float32 features\n')

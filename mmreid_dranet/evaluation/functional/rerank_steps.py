@@ -33,6 +33,9 @@ class AllSamples:
         self.device = query.device
         self._to_query = PairwiseDistance(query, metric)
         self._to_gallery = PairwiseDistance(gallery, metric)
+        # |x|^2 (euclidean) or 1 / |x| (cosine) of every sample.
+        self.norm_terms = torch.cat(
+            [self._to_query.gallery_term, self._to_gallery.gallery_term])
 
     def rows(self, start: int, end: int) -> torch.Tensor:
         """Features of samples ``start:end`` ((end - start) x D)."""
@@ -46,10 +49,12 @@ class AllSamples:
     def take(self, indices: torch.Tensor) -> torch.Tensor:
         """Features of arbitrary samples (``indices.shape`` x D)."""
         flat = indices.reshape(-1).long()
-        in_query = flat < self.num_query
-        out = self.query.new_empty(len(flat), self.query.shape[1])
+        # One contiguous row gather from the (large) gallery, then the few
+        # query rows patched in.
+        out = torch.index_select(self.gallery, 0,
+                                 (flat - self.num_query).clamp_min_(0))
+        in_query = torch.nonzero(flat < self.num_query).squeeze(1)
         out[in_query] = self.query[flat[in_query]]
-        out[~in_query] = self.gallery[flat[~in_query] - self.num_query]
         return out.view(*indices.shape, -1)
 
     def distances(self, features: torch.Tensor) -> torch.Tensor:
@@ -177,14 +182,14 @@ def set_weights(samples: AllSamples, sets: torch.Tensor,
     for first in range(start, end, block):
         last = min(first + block, end)
         own = samples.rows(first, last)
-        members = samples.take(sets[first:last].clamp_min(0))
-        dot = torch.einsum('bd,bld->bl', own, members)
+        member_ids = sets[first:last].clamp_min(0)
+        dot = torch.einsum('bd,bld->bl', own, samples.take(member_ids))
+        own_terms = samples.norm_terms[first:last].unsqueeze(1)
+        member_terms = samples.norm_terms[member_ids]
         if samples.metric == 'euclidean':
-            dist = (own.pow(2).sum(1, keepdim=True) + members.pow(2).sum(2) -
-                    2 * dot)
+            dist = own_terms + member_terms - 2 * dot
         else:
-            dist = 1 - dot / (own.norm(dim=1, keepdim=True) *
-                              members.norm(dim=2))
+            dist = 1 - dot * own_terms * member_terms
         dist = dist.clamp_min(0) / row_max[first:last].unsqueeze(1)
         weight = torch.exp(-dist).masked_fill_(sets[first:last] < 0, 0)
         if normalize:
