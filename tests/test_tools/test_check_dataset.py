@@ -1,0 +1,67 @@
+"""tools/misc/check_dataset.py on clean data and on planted problems."""
+import importlib.util
+import os
+import os.path as osp
+import shutil
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(REPO, 'configs/dranet/dranet_demo_synthetic.py')
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location(
+        'check_dataset', osp.join(REPO, 'tools/misc/check_dataset.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def table_row(output, part):
+    line = next(line for line in output.splitlines()
+                if line.startswith(f'| {part} |'))
+    return [cell.strip() for cell in line.strip('|').split('|')]
+
+
+def test_clean_data_passes_with_its_counts(synthetic_market_root, capsys):
+    assert load_tool().main([CONFIG, '--data-root',
+                             synthetic_market_root]) == 0
+    output = capsys.readouterr().out
+    train = os.listdir(osp.join(synthetic_market_root, 'bounding_box_train'))
+    row = table_row(output, 'train')
+    assert row[1] == str(len(train))
+    assert row[2] == str(len({name.split('_')[0] for name in train}))
+    assert 'Nothing found that would stop' in output
+
+
+@pytest.fixture
+def planted(synthetic_market_root, tmp_path):
+    root = str(tmp_path / 'data')
+    shutil.copytree(synthetic_market_root, root)
+    train = osp.join(root, 'bounding_box_train')
+    victim = osp.join(train, sorted(os.listdir(train))[0])
+    with open(victim, 'rb') as f:
+        data = f.read()
+    with open(victim, 'wb') as f:
+        f.write(data[:len(data) // 2])  # a truncated JPEG
+    query = osp.join(root, 'query')
+    some_query = osp.join(query, sorted(os.listdir(query))[0])
+    lonely = osp.join(query, '0999_c1s1_000001_00.jpg')
+    shutil.copy(some_query, lonely)  # an identity the gallery lacks
+    shutil.copy(some_query, osp.join(root, 'bounding_box_test',
+                                     'frame_0001.jpg'))
+    return root, victim, lonely
+
+
+def test_planted_problems_are_named_and_fail(planted, capsys):
+    root, victim, lonely = planted
+    assert load_tool().main([CONFIG, '--data-root', root]) == 1
+    output = capsys.readouterr().out
+    assert f'ERROR [train] Corrupt image file {victim}: truncated JPEG' in \
+        output
+    assert 'ERROR [gallery] name does not parse' in output
+    assert 'frame_0001.jpg' in output
+    assert 'note [query] 1 of' in output and lonely in output
+    assert table_row(output, 'train')[5] == '1'
+    assert 'would stop training or evaluation' in output
