@@ -149,3 +149,22 @@ def test_pickled_objects_are_refused(tmp_path):
     torch.save({'conv1.weight': NotATensor()}, path)
     with pytest.raises(pickle.UnpicklingError, match='unsafe.pth'):
         ReIDResNet(depth=18).load_pretrained(str(path))
+
+
+def test_offline_download_says_how_to_give_a_local_file(tmp_path):
+    from mmreid_dranet.models.backbones.reid_resnet import \
+        _local_checkpoint_path
+    previous = torch.hub.get_dir()
+    torch.hub.set_dir(str(tmp_path))
+    try:
+        # Nothing listens on the loopback discard port: the download fails
+        # at once, as it does on a machine without internet.
+        with pytest.raises(OSError) as caught:
+            _local_checkpoint_path('http://127.0.0.1:9/resnet50-0676ba61.pth')
+    finally:
+        torch.hub.set_dir(previous)
+    message = str(caught.value)
+    assert 'could not download its ImageNet weights' in message
+    assert 'model.backbone.init_cfg.checkpoint=/path/to/resnet50-0676ba61' \
+        '.pth' in message
+    assert 'model.backbone.init_cfg=None' in message

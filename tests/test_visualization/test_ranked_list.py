@@ -149,8 +149,8 @@ def test_visualize_ranks_tool(tmp_path):
     spec = importlib.util.spec_from_file_location('visualize_ranks', tool)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    written = module.main([npz, str(tmp_path / 'out'), '--topk', '4',
-                           '--num-queries', '3'])
+    written = module.main([npz, '--out-dir', str(tmp_path / 'out'),
+                           '--topk', '4', '--num-queries', '3'])
     assert len(written) == 6
     picture = cv2.imread(written[0])
     assert picture.shape == RankListLayout().canvas_size(4) + (3, )

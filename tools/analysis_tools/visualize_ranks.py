@@ -1,7 +1,7 @@
 """Draw ranked-list pictures from the embeddings dumped by ReIDMetric.
 
     python tools/analysis_tools/visualize_ranks.py work_dirs/feats.npz \
-        work_dirs/ranks --topk 10 --num-queries 20
+        --out-dir work_dirs/ranks --topk 10 --num-queries 20
 
 Writes ``worst_NNN_<query>.png`` (lowest AP first) and
 ``best_NNN_<query>.png``: each query beside its top-k gallery images, true
@@ -21,7 +21,8 @@ from mmreid_dranet.visualization import save_ranked_lists
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('features', help='npz file of ReIDMetric dump_path')
-    parser.add_argument('out_dir', help='folder for the PNG files')
+    parser.add_argument('--out-dir', required=True,
+                        help='folder for the PNG files')
     parser.add_argument('--metric', choices=DISTANCE_METRICS,
                         default='euclidean')
     parser.add_argument('--topk', type=int, default=10,

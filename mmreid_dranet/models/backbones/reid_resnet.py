@@ -60,7 +60,18 @@ def _local_checkpoint_path(checkpoint: str) -> str:
         if not osp.exists(filename):
             print_log(f'Downloading {checkpoint} to {filename}',
                       logger='current')
-            torch.hub.download_url_to_file(checkpoint, filename)
+            try:
+                torch.hub.download_url_to_file(checkpoint, filename)
+            except OSError as error:  # URLError, timeouts, DNS failures
+                raise OSError(
+                    f'ReIDResNet could not download its ImageNet weights '
+                    f'from {checkpoint} ({error}). On a machine without '
+                    'internet, download the file elsewhere and give the '
+                    'local path: --cfg-options model.backbone.init_cfg.'
+                    'checkpoint=/path/to/' + osp.basename(checkpoint) +
+                    ' (or place it at ' + filename + '); to train from '
+                    'scratch instead: --cfg-options '
+                    'model.backbone.init_cfg=None.') from None
         return filename
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(
