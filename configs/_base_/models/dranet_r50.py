@@ -34,11 +34,11 @@ model = dict(
         detach_reverse=True),
     # The paper's three softmax losses: plain cross-entropy of every branch
     # (label smoothing: loss_cls=dict(type='LabelSmoothLoss',
-    # label_smooth_val=0.1)); no metric loss (see dranet_r50_market_triplet).
+    # label_smooth_val=0.1)). No metric loss: a child config adds one with
+    # head=dict(loss_metric=dict(type='TripletLoss', margin=0.3)).
     head=dict(
         type='DRAHead',
         loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        loss_weights=dict(sic=1.0, rcam=1.0, rsam=1.0),
-        loss_metric=None),
+        loss_weights=dict(sic=1.0, rcam=1.0, rsam=1.0)),
     test_cfg=dict(flip=False, l2_normalize=False),
 )
