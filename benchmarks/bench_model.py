@@ -36,14 +36,13 @@ def build_model(reduce_channels=None):
     backbone = dict(type='ReIDResNet', depth=50)
     if reduce_channels is None:
         neck = dict(type='mmpretrain.GlobalAveragePooling')
-        head = dict(type='ReIDLinearHead', num_classes=NUM_CLASSES,
-                    in_channels=2048)
+        head = dict(type='ReIDLinearHead')
     else:
-        neck = dict(type='DRANeck', num_classes=NUM_CLASSES,
-                    reduce_channels=reduce_channels)
-        head = dict(type='DRAHead', num_classes=NUM_CLASSES,
-                    in_channels=reduce_channels)
-    model = ReIDModel(backbone=backbone, neck=neck, head=head)
+        neck = dict(type='DRANeck', reduce_channels=reduce_channels)
+        head = dict(type='DRAHead')
+    # num_classes and the channels are handed to the parts by the model.
+    model = ReIDModel(backbone=backbone, neck=neck, head=head,
+                      num_classes=NUM_CLASSES)
     model.init_weights()
     return model
 
