@@ -10,4 +10,15 @@ register_mim_package()
 # teach it the few objects an mmengine checkpoint holds, and nothing more.
 allow_mmengine_checkpoint_globals()
 
-__all__ = ['__version__', 'version_info']
+# The inference API is imported on first use (`from mmreid_dranet import
+# ReIDInferencer`), so that `import mmreid_dranet` stays light.
+_LAZY_APIS = ('ReIDInferencer', 'ReIDGallery', 'init_model')
+
+__all__ = ['__version__', 'version_info', *_LAZY_APIS]
+
+
+def __getattr__(name):
+    if name in _LAZY_APIS:
+        from . import apis
+        return getattr(apis, name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -1,0 +1,344 @@
+"""A searchable gallery of embeddings: build, save, load, search, draw."""
+import os
+import os.path as osp
+from typing import List, NamedTuple, Optional, Sequence, Union
+
+import numpy as np
+import torch
+
+from mmreid_dranet.evaluation.functional.distance import check_metric
+from mmreid_dranet.evaluation.functional.inputs import (as_feature_tensor,
+                                                        as_label_tensor,
+                                                        check_same_length,
+                                                        row_blocks)
+from .search import DEFAULT_BLOCK_ELEMENTS, exact_topk
+
+STORAGE_DTYPES = {'float32': torch.float32, 'float16': torch.float16}
+BACKENDS = ('exact', 'faiss')
+# Keys of a saved gallery; the first four are also the gallery side of the
+# npz of `tools/test.py --out`, so either file loads.
+GALLERY_KEYS = ('gallery_feats', 'gallery_paths', 'gallery_pids',
+                'gallery_camids', 'gallery_names', 'metric')
+
+
+class SearchResult(NamedTuple):
+    """The ranked gallery entries of each query (best first).
+
+    Attributes:
+        indices (ndarray): Q x k int64 gallery indices; -1 pads a row whose
+            other entries were all excluded.
+        distances (ndarray): Q x k float32 distances (inf where padded).
+        paths (list[list[str]]): The gallery paths of each row (padding
+            left out).
+    """
+    indices: np.ndarray
+    distances: np.ndarray
+    paths: List[List[str]]
+
+
+class ReIDGallery:
+    """Gallery embeddings with their image paths and optional identities.
+
+    ``search`` ranks exactly as :func:`mmreid_dranet.evaluation.
+    evaluate_reid` does: the same distance (``metric``), ascending, equal
+    distances in gallery order; given the queries' person and camera ids, a
+    labelled gallery also leaves out each query's same-identity
+    same-camera entries, as the protocol does.
+
+    Args:
+        embeddings (ndarray | Tensor): G x D embeddings (finite).
+        paths (Sequence[str], optional): G image files ('' when unknown).
+        pids (array, optional): G person ids; None for an unlabelled
+            gallery (ranked-list frames are then neutral).
+        camids (array, optional): G camera ids (with ``pids``).
+        names (Sequence[str], optional): G identity names.
+        metric (str): ``'euclidean'`` (squared) or ``'cosine'``.
+        dtype (str): Storage, ``'float32'`` or ``'float16'`` (half the
+            memory; blocks are searched in float32; see the README for its
+            effect on the ranking).
+        backend (str): ``'exact'`` (blocked torch search, the reference)
+            or ``'faiss'`` (:class:`FaissSearcher`).
+        faiss_index (str): ``faiss.index_factory`` description for the
+            faiss backend. Defaults to ``'Flat'`` (exact).
+        block_elements (int): Memory bound of the exact search's blocks.
+    """
+
+    def __init__(self,
+                 embeddings,
+                 paths: Optional[Sequence[str]] = None,
+                 pids=None,
+                 camids=None,
+                 names: Optional[Sequence[str]] = None,
+                 metric: str = 'euclidean',
+                 dtype: str = 'float32',
+                 backend: str = 'exact',
+                 faiss_index: str = 'Flat',
+                 block_elements: int = DEFAULT_BLOCK_ELEMENTS):
+        self.metric = check_metric(metric)
+        if dtype not in STORAGE_DTYPES:
+            raise ValueError(f'dtype must be one of {tuple(STORAGE_DTYPES)}, '
+                             f'got {dtype!r}')
+        if backend not in BACKENDS:
+            raise ValueError(f'backend must be one of {BACKENDS}, got '
+                             f'{backend!r}')
+        self.embeddings = _stored(embeddings, dtype)
+        num = len(self.embeddings)
+        if num == 0:
+            raise ValueError('the gallery is empty')
+        self.paths = np.asarray([''] * num if paths is None else paths,
+                                dtype=np.str_)
+        if (pids is None) != (camids is None):
+            raise ValueError('give both pids and camids, or neither')
+        self.pids = None if pids is None else as_label_tensor(pids, 'pids')
+        self.camids = None if camids is None else as_label_tensor(
+            camids, 'camids')
+        self.names = None if names is None else np.asarray(names,
+                                                           dtype=np.str_)
+        named = [('embeddings', self.embeddings), ('paths', self.paths)]
+        named += [(k, v) for k, v in (('pids', self.pids), (
+            'camids', self.camids), ('names', self.names)) if v is not None]
+        check_same_length(*named)
+        self.dtype, self.backend = dtype, backend
+        self.block_elements = block_elements
+        self._faiss = None
+        if backend == 'faiss':
+            from .faiss_backend import FaissSearcher
+            self._faiss = FaissSearcher(self.embeddings.float().numpy(),
+                                        metric, faiss_index)
+
+    def __len__(self) -> int:
+        return len(self.embeddings)
+
+    @property
+    def dim(self) -> int:
+        """Embedding dimension D."""
+        return self.embeddings.shape[1]
+
+    @property
+    def is_labelled(self) -> bool:
+        """Whether the gallery has person and camera ids."""
+        return self.pids is not None
+
+    @classmethod
+    def from_folder(cls, inferencer, folder: str, batch_size: int = 32,
+                    skip_bad_files: bool = False, **kwargs) -> 'ReIDGallery':
+        """Embed a folder's images with a :class:`ReIDInferencer`.
+
+        Args:
+            inferencer (ReIDInferencer): The model.
+            folder (str): The image folder (sorted files, a progress bar).
+            batch_size (int): Images per forward pass.
+            skip_bad_files (bool): Leave unreadable images out (named in a
+                warning) instead of raising.
+            **kwargs: ``metric``, ``dtype``, ``backend``... of the gallery.
+        """
+        result = inferencer(folder, batch_size=batch_size,
+                            skip_bad_files=skip_bad_files)
+        return cls(result['embeddings'], result['paths'], **kwargs)
+
+    @classmethod
+    def load(cls, path: str, side: str = 'gallery',
+             **kwargs) -> 'ReIDGallery':
+        """Load a saved gallery, or a side of a ``tools/test.py --out`` npz.
+
+        Read without pickle. A ``tools/test.py`` file is checked by
+        :func:`mmreid_dranet.evaluation.load_features`; its identities come
+        with it, and its ``<side>_names`` when they are not all empty.
+
+        Args:
+            path (str): The npz file.
+            side (str): ``'gallery'`` or ``'query'`` (test.py files only).
+            **kwargs: Gallery options (``dtype``, ``backend``...); ``metric``
+                defaults to the saved one.
+        """
+        if side not in ('gallery', 'query'):
+            raise ValueError(f"side must be 'gallery' or 'query', got "
+                             f'{side!r}')
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'gallery file not found: {path!r}')
+        with np.load(path, allow_pickle=False) as data:
+            files = set(data.files)
+            if 'query_feats' in files:  # a tools/test.py --out file
+                from mmreid_dranet.evaluation import load_features
+                arrays = load_features(path)
+                # '' for every entry: a data set with integer ids only.
+                names = arrays.get(f'{side}_names')
+                if names is not None and not any(names):
+                    names = None
+                return cls(arrays[f'{side}_feats'], arrays[f'{side}_paths'],
+                           arrays[f'{side}_pids'], arrays[f'{side}_camids'],
+                           names, **kwargs)
+            if side != 'gallery' or 'gallery_feats' not in files:
+                raise ValueError(
+                    f'{path} is neither a saved gallery (keys '
+                    f'{GALLERY_KEYS}) nor a tools/test.py --out file; it '
+                    f'holds {sorted(files)}')
+            arrays = {k: data[k] for k in GALLERY_KEYS if k in files}
+        kwargs.setdefault('metric', str(arrays.get('metric', 'euclidean')))
+        stored = str(arrays['gallery_feats'].dtype)
+        kwargs.setdefault('dtype',
+                          stored if stored in STORAGE_DTYPES else 'float32')
+        return cls(arrays['gallery_feats'], arrays.get('gallery_paths'),
+                   arrays.get('gallery_pids'), arrays.get('gallery_camids'),
+                   arrays.get('gallery_names'), **kwargs)
+
+    def save(self, path: str) -> str:
+        """Save as npz (no pickle): ``gallery_feats`` (G x D, the storage
+        dtype), ``gallery_paths``, ``metric`` and, when known,
+        ``gallery_pids``, ``gallery_camids``, ``gallery_names``.
+
+        Returns:
+            str: The file written (``.npz`` appended when missing).
+        """
+        if not path.endswith('.npz'):
+            path += '.npz'
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+        arrays = dict(gallery_feats=self.embeddings.numpy(),
+                      gallery_paths=self.paths,
+                      metric=np.asarray(self.metric))
+        if self.is_labelled:
+            arrays['gallery_pids'] = self.pids.numpy()
+            arrays['gallery_camids'] = self.camids.numpy()
+        if self.names is not None:
+            arrays['gallery_names'] = self.names
+        np.savez(path, **arrays)
+        return path
+
+    def search(self, queries, topk: int = 10, query_pids=None,
+               query_camids=None) -> SearchResult:
+        """Rank the gallery for each query.
+
+        Args:
+            queries (ndarray | Tensor): Q x D embeddings, or one D vector.
+            topk (int): Entries per query.
+            query_pids, query_camids (array, optional): Q ids; with a
+                labelled gallery, each query's same-identity same-camera
+                entries are left out (the evaluation protocol).
+
+        Returns:
+            SearchResult: Indices, distances and paths, best first.
+        """
+        if isinstance(topk, bool) or not isinstance(topk, int) or topk < 1:
+            raise ValueError(f'topk must be a positive int, got {topk!r}')
+        queries = _as_queries(queries)
+        if queries.shape[1] != self.dim:
+            raise ValueError(
+                f'the queries have {queries.shape[1]} dimensions but the '
+                f'gallery embeddings have {self.dim}: embed both with the '
+                'same model')
+        exclude = self._junk_mask(query_pids, query_camids, len(queries))
+        if self._faiss is not None:
+            indices, distances = self._faiss_search(queries, topk, exclude)
+        else:
+            found = exact_topk(queries, self.embeddings, topk, self.metric,
+                               exclude, self.block_elements)
+            indices, distances = found.indices.numpy(), \
+                found.distances.numpy()
+        paths = [[str(self.paths[i]) for i in row if i >= 0]
+                 for row in indices]
+        return SearchResult(indices, distances, paths)
+
+    def _junk_mask(self, query_pids, query_camids, num_query):
+        if query_pids is None and query_camids is None:
+            return None
+        if query_pids is None or query_camids is None:
+            raise ValueError('give both query_pids and query_camids')
+        if not self.is_labelled:
+            raise ValueError('query ids were given but the gallery has no '
+                             'pids/camids to compare them with')
+        qp = as_label_tensor(np.atleast_1d(query_pids), 'query_pids')
+        qc = as_label_tensor(np.atleast_1d(query_camids), 'query_camids')
+        check_same_length(('queries', range(num_query)), ('query_pids', qp),
+                          ('query_camids', qc))
+
+        def exclude(q0, q1, g0, g1):
+            return ((qp[q0:q1, None] == self.pids[None, g0:g1]) &
+                    (qc[q0:q1, None] == self.camids[None, g0:g1]))
+
+        return exclude
+
+    def _faiss_search(self, queries, topk, exclude):
+        # Over-fetch by each query's number of left-out entries, then drop
+        # them (faiss cannot mask pairs).
+        extra = 0 if exclude is None else int(
+            exclude(0, len(queries), 0, len(self)).sum(dim=1).max())
+        k = min(topk + extra, len(self))
+        indices, distances = self._faiss.search(queries.numpy(), k)
+        if extra:
+            junk = exclude(0, len(queries), 0, len(self)).numpy()
+            drop = np.take_along_axis(junk, np.maximum(indices, 0), 1)
+            drop &= indices >= 0
+            order = np.argsort(drop, axis=1, kind='stable')
+            indices = np.take_along_axis(indices, order, 1)
+            distances = np.take_along_axis(distances, order, 1)
+            dropped = np.take_along_axis(drop, order, 1)
+            indices[dropped], distances[dropped] = -1, np.inf
+        return indices[:, :min(topk, len(self))], \
+            distances[:, :min(topk, len(self))]
+
+    def draw(self, query_image: Union[str, np.ndarray], result: SearchResult,
+             row: int = 0, query_pid: Optional[int] = None,
+             title: str = '', layout=None) -> np.ndarray:
+        """A ranked-list picture of one query's result.
+
+        Frames are green/red when the gallery is labelled and ``query_pid``
+        is given, neutral grey otherwise.
+
+        Args:
+            query_image (str | ndarray): The query's file or BGR image.
+            result (SearchResult): From :meth:`search`.
+            row (int): Which query of ``result``.
+            query_pid (int, optional): The query's person id.
+            title (str): Header text.
+            layout (RankListLayout, optional): Geometry.
+
+        Returns:
+            ndarray: The picture, uint8 BGR.
+        """
+        from mmreid_dranet.visualization.ranked_list import (
+            RankListLayout, draw_ranked_list, read_image)
+        kept = result.indices[row] >= 0
+        indices = result.indices[row][kept]
+        missing = [i for i in indices if not self.paths[i]]
+        if missing:
+            raise ValueError(f'gallery entries {missing[:5]} have no image '
+                             'path to draw')
+        query = read_image(query_image) if isinstance(query_image,
+                                                      str) else query_image
+        if self.is_labelled and query_pid is not None:
+            is_match = [bool(self.pids[i] == query_pid) for i in indices]
+        else:
+            is_match = None
+        return draw_ranked_list(
+            query, [read_image(str(self.paths[i])) for i in indices],
+            is_match, result.distances[row][kept].tolist(), title,
+            layout or RankListLayout())
+
+
+def _stored(embeddings, dtype: str) -> torch.Tensor:
+    """The embeddings in the storage dtype, checked finite; float16 input
+    kept as float16 is checked block by block, never copied to float32."""
+    tensor = embeddings if isinstance(embeddings, torch.Tensor) else \
+        torch.as_tensor(np.asarray(embeddings))
+    if dtype == 'float16' and tensor.dtype == torch.float16:
+        if tensor.dim() != 2:
+            raise ValueError('gallery embeddings must be a 2-D array (N x '
+                             f'D), got shape {tuple(tensor.shape)}')
+        for rows in row_blocks(tensor):
+            as_feature_tensor(rows.float(), 'gallery embeddings')
+        return tensor.detach().cpu().contiguous()
+    tensor = as_feature_tensor(tensor, 'gallery embeddings').cpu()
+    if dtype == 'float16':
+        largest = float(tensor.abs().max()) if tensor.numel() else 0.0
+        if largest > torch.finfo(torch.float16).max:
+            raise ValueError(f'gallery embeddings reach {largest:.3g}, '
+                             'beyond float16 (65504): use dtype="float32"')
+    return tensor.to(STORAGE_DTYPES[dtype]).contiguous()
+
+
+def _as_queries(queries) -> torch.Tensor:
+    if isinstance(queries, np.ndarray) and queries.ndim == 1:
+        queries = queries[None]
+    if isinstance(queries, torch.Tensor) and queries.dim() == 1:
+        queries = queries[None]
+    return as_feature_tensor(queries, 'queries').cpu()

@@ -1,0 +1,299 @@
+"""ReIDInferencer: embeddings of images, exactly as ``tools/test.py``."""
+import os.path as osp
+import queue
+import sys
+import threading
+import warnings
+from math import ceil
+from typing import Iterable, Iterator, List, Optional, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.model import BaseModel
+from mmengine.registry import DefaultScope
+from mmpretrain.apis import BaseInferencer
+
+from .inputs import check_bgr_array, inputs_to_list
+from .model import (DEFAULT_SCOPE, init_model, load_inference_config,
+                    load_state_strictly)
+from .model_index import list_models as _list_models
+
+
+class BadImageError(ValueError):
+    """An input image that cannot be read or decoded."""
+
+
+class TestPipeline:
+    """The config's test pipeline, split after its image loading step.
+
+    Files go through the whole pipeline (the very loader ``tools/test.py``
+    uses, e.g. :class:`StrictLoadImageFromFile`); arrays skip the loader
+    and enter the rest with the keys the loader would have set.
+
+    Args:
+        cfg (Config): A config with ``test_dataloader.dataset.pipeline``.
+    """
+
+    def __init__(self, cfg: Config):
+        from mmreid_dranet.registry import TRANSFORMS
+        steps = test_pipeline_cfg(cfg)
+        if not steps or not str(steps[0].get('type', '')).endswith(
+                'LoadImageFromFile'):
+            raise ValueError(
+                'the test pipeline must start with an image loading step '
+                '(StrictLoadImageFromFile or LoadImageFromFile), got '
+                f'{steps[:1]}')
+        with DefaultScope.overwrite_default_scope(
+                cfg.get('default_scope', DEFAULT_SCOPE)):
+            built = [TRANSFORMS.build(step) for step in steps]
+        self.load = built[0]
+        self.transform = Compose(built[1:])
+
+    def from_file(self, path: str) -> dict:
+        """Load and transform one image file. Raises
+        :class:`BadImageError` naming the file when it cannot be read."""
+        try:
+            results = self.load(dict(img_path=path))
+        except Exception as error:  # the loader's own error, re-typed
+            raise BadImageError(f'cannot read image {path!r}: {error}') \
+                from error
+        if results is None:
+            raise BadImageError(f'cannot read image {path!r}')
+        return self.transform(results)
+
+    def from_array(self, img: np.ndarray, position: int) -> dict:
+        """Transform one H x W x 3 uint8 BGR array."""
+        img = check_bgr_array(img, position)
+        return self.transform(
+            dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2]))
+
+
+def test_pipeline_cfg(cfg: Config) -> list:
+    """``test_dataloader.dataset.pipeline``, following dataset wrappers."""
+    dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
+    while 'pipeline' not in dataset:
+        inner = dataset.get('dataset') or (dataset.get('datasets') or
+                                           [None])[0]
+        if not isinstance(inner, dict):
+            raise KeyError('the config has no test_dataloader.dataset.'
+                           'pipeline to preprocess images with')
+        dataset = inner
+    return list(dataset['pipeline'])
+
+
+class ReIDInferencer(BaseInferencer):
+    """Embed images with a trained re-ID model (mmpretrain inferencer style).
+
+    The embeddings are the numbers ``tools/test.py --out`` writes for the
+    same images: the config's test pipeline, the model's data preprocessor
+    and ``ReIDModel.embed`` (``test_cfg`` flip and L2 normalisation).
+
+    Example:
+        >>> from mmreid_dranet import ReIDInferencer
+        >>> inferencer = ReIDInferencer('configs/dranet/dranet_demo_synthetic.py',
+        ...                             'work_dirs/dranet_demo_synthetic/epoch_24.pth')
+        >>> embeddings = inferencer('data/synthetic_market/query')['embeddings']
+
+    Args:
+        model (str | Config | BaseModel): Config file, model-index name
+            (:meth:`list_models`), Config, or a built model that carries its
+            config as ``_config`` (as :func:`init_model` returns).
+        checkpoint (str, optional): Checkpoint file. Its weights must fit
+            the config's model exactly.
+        device (str | torch.device, optional): Defaults to 'cuda' when
+            available, else 'cpu'.
+        cfg_options (dict, optional): Config overrides, e.g.
+            ``{'model.test_cfg.flip': True}``.
+        num_classes (int, optional): Identity count for a model built
+            without a checkpoint.
+    """  # noqa: E501
+
+    def __init__(self,
+                 model: Union[str, Config, BaseModel],
+                 checkpoint: Optional[str] = None,
+                 device: Union[str, torch.device, None] = None,
+                 cfg_options: Optional[dict] = None,
+                 num_classes: Optional[int] = None):
+        if device is None:
+            device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        if isinstance(model, BaseModel):
+            if getattr(model, '_config', None) is None:
+                raise ValueError('a model given to ReIDInferencer must carry '
+                                 'its config as `_config` (use init_model)')
+            if cfg_options:
+                model._config = load_inference_config(model._config,
+                                                      cfg_options)
+            if checkpoint is not None:
+                from mmreid_dranet.utils import load_checkpoint_safely
+                load_state_strictly(model, load_checkpoint_safely(checkpoint),
+                                    checkpoint)
+        else:
+            model = init_model(model, checkpoint, device, cfg_options,
+                               num_classes)
+        super().__init__(model, pretrained=False, device=device)
+
+    def __call__(self,
+                 inputs,
+                 batch_size: int = 32,
+                 skip_bad_files: bool = False,
+                 progress: Optional[bool] = None,
+                 recursive: bool = False) -> dict:
+        """Embed images.
+
+        Args:
+            inputs (str | ndarray | list): An image file, a folder (its
+                image files, sorted), an H x W x 3 uint8 BGR array as
+                ``cv2.imread`` returns, or a list of files and arrays.
+            batch_size (int): Images per forward pass. Defaults to 32.
+            skip_bad_files (bool): Leave unreadable files out (listed under
+                ``'skipped'``, with a warning) instead of raising. Defaults
+                to False.
+            progress (bool, optional): Show a progress bar. Defaults to
+                True for a folder, else False.
+            recursive (bool): For a folder: include sub-folders.
+
+        Returns:
+            dict: ``embeddings`` (N x D float32 ndarray, one row per embedded
+            image, in input order), ``paths`` (N files; None for arrays) and
+            ``skipped`` (list of ``(path, reason)``).
+        """
+        if isinstance(batch_size, bool) or not isinstance(
+                batch_size, int) or batch_size < 1:
+            raise ValueError(f'batch_size must be a positive int, got '
+                             f'{batch_size!r}')
+        if progress is None:
+            progress = isinstance(inputs, str) and osp.isdir(inputs)
+        items = inputs_to_list(inputs, recursive)
+        skipped: List[Tuple[str, str]] = []
+        batches = self.preprocess(items, batch_size, skipped if
+                                  skip_bad_files else None)
+        if progress:
+            batches = _progress_bar(batches, ceil(len(items) / batch_size))
+        embeddings, paths = [], []
+        for data, batch_paths in _prefetch(batches):
+            embeddings.append(self.forward(data))
+            paths.extend(batch_paths)
+        return self.postprocess(embeddings, paths, skipped)
+
+    def _init_pipeline(self, cfg: Config) -> TestPipeline:
+        return TestPipeline(cfg)
+
+    def preprocess(self, items: List[Union[str, np.ndarray]],
+                   batch_size: int = 32,
+                   skipped: Optional[list] = None
+                   ) -> Iterator[Tuple[dict, list]]:
+        """Yield collated batches and the paths (None for arrays) in them.
+
+        Args:
+            items (list): Files and arrays.
+            batch_size (int): Images per batch.
+            skipped (list, optional): When given, unreadable files are
+                appended to it as ``(path, reason)`` instead of raising.
+        """
+        batch, paths = [], []
+        for position, item in enumerate(items):
+            if isinstance(item, np.ndarray):
+                packed, path = self.pipeline.from_array(item, position), None
+            else:
+                try:
+                    packed, path = self.pipeline.from_file(item), item
+                except BadImageError as error:
+                    if skipped is None:
+                        raise BadImageError(
+                            f'{error}. Pass skip_bad_files=True to embed '
+                            'the other images and list this one under '
+                            "'skipped'.") from error
+                    warnings.warn(f'skipped: {error}')
+                    skipped.append((item, str(error)))
+                    continue
+            batch.append(packed)
+            paths.append(path)
+            if len(batch) == batch_size:
+                yield pseudo_collate(batch), paths
+                batch, paths = [], []
+        if batch:
+            yield pseudo_collate(batch), paths
+
+    @torch.no_grad()
+    def forward(self, data: dict) -> torch.Tensor:
+        """Embeddings of one collated batch (N x D), as ``test_step``
+        computes them: the data preprocessor, then ``ReIDModel.embed``."""
+        data = self.model.data_preprocessor(data, False)
+        return self.model(data['inputs'], mode='tensor')
+
+    def visualize(self, *args, **kwargs):
+        """Embeddings have no picture of their own: draw ranked lists with
+        :meth:`mmreid_dranet.apis.ReIDGallery.draw`."""
+        raise NotImplementedError(
+            'ReIDInferencer draws nothing; use ReIDGallery.draw for '
+            'ranked-list pictures.')
+
+    def postprocess(self, embeddings: List[torch.Tensor], paths: list,
+                    skipped: list) -> dict:
+        """Stack the batches into one N x D float32 array."""
+        if embeddings:
+            stacked = torch.cat(embeddings).float().cpu().numpy()
+        else:
+            stacked = np.zeros((0, 0), dtype=np.float32)
+        return dict(embeddings=stacked, paths=paths, skipped=skipped)
+
+    @staticmethod
+    def list_models(pattern: Optional[str] = None) -> List[str]:
+        """Model names of mmreid_dranet's model index."""
+        return _list_models(pattern)
+
+
+def _progress_bar(batches: Iterable, total: int) -> Iterator:
+    """A rich progress bar on stderr (stdout stays for results)."""
+    from rich.console import Console
+    from rich.progress import track
+    console = Console(stderr=True)
+    yield from track(batches, 'Embedding', total=total, console=console)
+    if not console.is_terminal:  # rich leaves the last line open there
+        sys.stderr.write('\n')
+
+
+def _prefetch(iterable: Iterable, depth: int = 1) -> Iterator:
+    """Iterate ``iterable`` in a background thread, ``depth`` items ahead.
+
+    Image decoding and resizing (OpenCV) and the model's forward (torch)
+    release the GIL, so loading the next batch overlaps the current
+    forward pass. Errors of the producer are raised in the consumer.
+    """
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in iterable:
+                if not put((item, None)):
+                    return
+            put((done, None))
+        except BaseException as error:  # handed to the consumer
+            put((done, error))
+
+    worker = threading.Thread(target=produce, daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = slots.get()
+            if error is not None:
+                raise error
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()  # a consumer that stops early frees the producer
+        worker.join()

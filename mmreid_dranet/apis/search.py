@@ -1,0 +1,109 @@
+"""Exact top-k gallery search in bounded-memory blocks.
+
+Distances are those of the evaluation (:class:`PairwiseDistance`: squared
+euclidean or cosine, clamped at 0) and so is the order: ascending distance,
+equal distances in gallery order, i.e. the first ``topk`` entries of a
+stable sort of each query's distance row.
+
+The search never holds a Q x G matrix. The gallery is read block by block
+(``block_elements // D`` rows, converted to float32 when it is stored as
+float16), each block against blocks of queries; a running top-k per query
+is merged with each block's top-k. Each distance becomes an int64 key
+``(float bits << index bits) | gallery index``, so one integer ``topk``
+ranks by distance and then by index, exactly like the stable sort (the
+float bits of non-negative floats are ordered like the floats).
+"""
+from typing import NamedTuple, Optional
+
+import torch
+
+from mmreid_dranet.evaluation.functional.distance import (PairwiseDistance,
+                                                          check_metric)
+
+# Distances per block (queries x gallery rows), and gallery entries per
+# converted block (rows x D): about 200 MB of temporaries at the default.
+DEFAULT_BLOCK_ELEMENTS = 1 << 24
+_FLOAT_BITS = 31
+_EXCLUDED = torch.iinfo(torch.int64).max
+
+
+class TopK(NamedTuple):
+    """Ranked gallery entries of each query.
+
+    Attributes:
+        indices (Tensor): Q x k int64 gallery indices, best first; -1 pads
+            rows with fewer than k entries (all others were excluded).
+        distances (Tensor): Q x k float32 distances; inf where padded.
+    """
+    indices: torch.Tensor
+    distances: torch.Tensor
+
+
+def exact_topk(queries: torch.Tensor,
+               gallery: torch.Tensor,
+               topk: int,
+               metric: str = 'euclidean',
+               exclude: Optional[callable] = None,
+               block_elements: int = DEFAULT_BLOCK_ELEMENTS) -> TopK:
+    """The ``topk`` nearest gallery entries of each query.
+
+    Args:
+        queries (Tensor): Q x D float32 queries.
+        gallery (Tensor): G x D float32 or float16 gallery (float16 blocks
+            are converted to float32 before the distances).
+        topk (int): Entries per query (at most G are returned).
+        metric (str): ``'euclidean'`` (squared) or ``'cosine'``.
+        exclude (callable, optional): ``exclude(q0, q1, g0, g1)`` -> bool
+            (q1 - q0) x (g1 - g0) mask of pairs left out of the ranking
+            (e.g. the evaluation's same-identity-same-camera entries).
+        block_elements (int): Bounds each block's size (see module doc).
+
+    Returns:
+        TopK: Indices and distances, best first.
+    """
+    check_metric(metric)
+    num_query, dim = queries.shape
+    num_gallery = len(gallery)
+    k = min(int(topk), num_gallery)
+    gallery_rows = max(1, min(num_gallery, block_elements // max(dim, 1)))
+    query_rows = max(1, block_elements // gallery_rows)
+    col_bits = max(1, (num_gallery - 1).bit_length())
+    if _FLOAT_BITS + col_bits > 63:
+        raise ValueError(f'a gallery of {num_gallery} entries is too large '
+                         'for one exact search; split it')
+    best = torch.full((num_query, k), _EXCLUDED, dtype=torch.int64,
+                      device=queries.device)
+    for g0 in range(0, num_gallery, gallery_rows):
+        g1 = min(g0 + gallery_rows, num_gallery)
+        distance = PairwiseDistance(gallery[g0:g1].float(), metric)
+        index = torch.arange(g0, g1, device=queries.device)
+        for q0 in range(0, num_query, query_rows):
+            q1 = min(q0 + query_rows, num_query)
+            keys = _sort_keys(distance(queries[q0:q1]), index, col_bits)
+            if exclude is not None:
+                keys.masked_fill_(exclude(q0, q1, g0, g1), _EXCLUDED)
+            block_best = torch.topk(keys, min(k, g1 - g0), dim=1,
+                                    largest=False, sorted=False).values
+            merged = torch.cat([best[q0:q1], block_best], dim=1)
+            best[q0:q1] = torch.topk(merged, k, dim=1, largest=False,
+                                     sorted=False).values
+    best = torch.sort(best, dim=1).values
+    return _decode(best, col_bits)
+
+
+def _sort_keys(dist: torch.Tensor, index: torch.Tensor,
+               col_bits: int) -> torch.Tensor:
+    """int64 keys ordered like ``(distance, gallery index)``; dist >= 0."""
+    # The sign bit is dropped so that -0.0 and +0.0 give the same key.
+    bits = dist.view(torch.int32).to(torch.int64).bitwise_and_(0x7FFFFFFF)
+    return bits.bitwise_left_shift_(col_bits).bitwise_or_(index)
+
+
+def _decode(keys: torch.Tensor, col_bits: int) -> TopK:
+    excluded = keys == _EXCLUDED
+    indices = keys & ((1 << col_bits) - 1)
+    bits = (keys >> col_bits).to(torch.int32)
+    distances = bits.view(torch.float32).clone()
+    indices[excluded] = -1
+    distances[excluded] = float('inf')
+    return TopK(indices, distances)

@@ -1,0 +1,64 @@
+"""Fixtures of the inference tests: a tiny checkpoint and the embeddings
+``tools/test.py --out`` computes with it on the synthetic data set."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import importlib.util
+
+import pytest
+
+
+def load_tiny_model():
+    """tests/test_apis/tiny_model.py as a module (the tests run with
+    --import-mode=importlib, so helper files are not on sys.path)."""
+    spec = importlib.util.spec_from_file_location(
+        'tiny_model', osp.join(osp.dirname(osp.abspath(__file__)),
+                               'tiny_model.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_tiny = load_tiny_model()
+FLIP_L2, REPO, TINY_CONFIG = _tiny.FLIP_L2, _tiny.REPO, _tiny.TINY_CONFIG
+
+
+@pytest.fixture(scope='session')
+def tiny():
+    """The tiny_model helper module (TINY_CONFIG, FLIP_L2, REPO, ...)."""
+    return _tiny
+
+
+@pytest.fixture(scope='session')
+def tiny_checkpoint(tmp_path_factory) -> str:
+    return _tiny.save_tiny_checkpoint(
+        str(tmp_path_factory.mktemp('tiny_ckpt') / 'tiny.pth'))
+
+
+@pytest.fixture(scope='session')
+def test_out_npz(tiny_checkpoint, synthetic_market_root,
+                 tmp_path_factory) -> str:
+    """The npz of ``tools/test.py --out`` (flip and L2 on), run as a user
+    runs it."""
+    work = tmp_path_factory.mktemp('test_out')
+    out = str(work / 'feats.npz')
+    options = [f'{k}={v}' for k, v in FLIP_L2.items()]
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'test.py'), TINY_CONFIG,
+         tiny_checkpoint, '--data-root', synthetic_market_root, '--out', out,
+         '--work-dir', str(work), '--cfg-options', *options],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[
+        -3000:]
+    return out
+
+
+@pytest.fixture(scope='session')
+def inferencer(tiny_checkpoint):
+    """ReIDInferencer of the tiny checkpoint with flip and L2 on."""
+    from mmreid_dranet.apis import ReIDInferencer
+    return ReIDInferencer(TINY_CONFIG, tiny_checkpoint, device='cpu',
+                          cfg_options=FLIP_L2)
