@@ -10,6 +10,7 @@ Resizing stays outside in both cases (``cv2.resize`` to the test pipeline's
 size, bilinear, as mmcv's ``Resize`` does), so that any image size works.
 """
 import json
+import warnings
 from typing import List, Sequence, Union
 
 import numpy as np
@@ -92,7 +93,10 @@ def export_onnx(model: nn.Module, path: str, with_preprocess: bool = False,
     h, w = spec['height'], spec['width']
     dummy = (torch.zeros(2, h, w, 3, dtype=torch.uint8) if with_preprocess
              else torch.zeros(2, 3, h, w))
-    with torch.no_grad():
+    # The neck's shape checks trace to constants: right, since the graph's
+    # H x W is fixed by the test pipeline's resize.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)
         torch.onnx.export(
             graph, (dummy, ), path, dynamo=False, input_names=['images'],
             output_names=['embedding'],

@@ -57,8 +57,8 @@ class TestPipeline:
         try:
             results = self.load(dict(img_path=path))
         except Exception as error:  # the loader's own error, re-typed
-            raise BadImageError(f'cannot read image {path!r}: {error}') \
-                from error
+            raise BadImageError(f'cannot read image {path!r}: '
+                                f'{str(error).rstrip(".")}') from error
         if results is None:
             raise BadImageError(f'cannot read image {path!r}')
         return self.transform(results)

@@ -1,0 +1,111 @@
+"""tools/deployment/pytorch2onnx.py: export, verification, onnxruntime use."""
+import importlib.util
+import json
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def load_module(name, *parts):
+    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, *parts))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+tiny = load_module('tiny_model', 'tests', 'test_apis', 'tiny_model.py')
+tool = load_module('pytorch2onnx', 'tools', 'deployment', 'pytorch2onnx.py')
+OPTIONS = ['--cfg-options'] + [f'{k}={v}' for k, v in tiny.FLIP_L2.items()]
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory):
+    return tiny.save_tiny_checkpoint(
+        str(tmp_path_factory.mktemp('onnx_ckpt') / 'tiny.pth'))
+
+
+@pytest.fixture(scope='module')
+def query_files(synthetic_market_root):
+    folder = osp.join(synthetic_market_root, 'query')
+    return sorted(osp.join(folder, f) for f in os.listdir(folder))[:5]
+
+
+def reference_embeddings(checkpoint, files):
+    from mmreid_dranet.apis import ReIDInferencer
+    inferencer = ReIDInferencer(tiny.TINY_CONFIG, checkpoint, device='cpu',
+                                cfg_options=tiny.FLIP_L2)
+    return inferencer(files)['embeddings']
+
+
+def test_export_with_flip_and_l2_runs_in_onnxruntime_alone(
+        checkpoint, query_files, synthetic_market_root, tmp_path, capsys):
+    out = str(tmp_path / 'model.onnx')
+    tool.main([tiny.TINY_CONFIG, checkpoint, '--out', out, '--verify-images',
+               osp.join(synthetic_market_root, 'query')] + OPTIONS)
+    printed = capsys.readouterr().out
+    assert 'max |onnxruntime - PyTorch|' in printed and printed.endswith(
+        'OK\n')
+    # The README recipe, with onnxruntime and OpenCV only: resize to the
+    # stored size (bilinear), BGR -> RGB, (x - mean) / std, N x 3 x H x W.
+    meta = {p.key: p.value for p in onnx.load(out).metadata_props}
+    spec = json.loads(meta['mmreid_dranet_preprocessing'])
+    assert spec['test_cfg'] == dict(flip=True, l2_normalize=True)
+    batch = []
+    for path in query_files:
+        img = cv2.resize(cv2.imread(path), (spec['width'], spec['height']),
+                         interpolation=cv2.INTER_LINEAR)
+        img = img[:, :, ::-1] if spec['to_rgb'] else img
+        img = (img.astype(np.float32) - spec['mean']) / spec['std']
+        batch.append(img.transpose(2, 0, 1))
+    session = onnxruntime.InferenceSession(
+        out, providers=['CPUExecutionProvider'])
+    (embeddings, ) = session.run(None, {'images': np.stack(batch).astype(
+        np.float32)})
+    expected = reference_embeddings(checkpoint, query_files)
+    assert embeddings.shape == expected.shape == (5, 96)  # 5 != export's 2
+    np.testing.assert_allclose(embeddings, expected, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1,
+                               atol=1e-5)
+
+
+def test_export_with_preprocessing_in_the_graph(checkpoint, query_files,
+                                               tmp_path):
+    out = str(tmp_path / 'model_pre.onnx')
+    tool.main([tiny.TINY_CONFIG, checkpoint, '--out', out,
+               '--with-preprocess'] + OPTIONS)  # synthetic verification
+    session = onnxruntime.InferenceSession(
+        out, providers=['CPUExecutionProvider'])
+    images = np.stack([cv2.resize(cv2.imread(f), (64, 128))
+                       for f in query_files[:3]])
+    (embeddings, ) = session.run(None, {'images': images})
+    np.testing.assert_allclose(
+        embeddings, reference_embeddings(checkpoint, query_files[:3]),
+        atol=1e-5)
+
+
+def test_verification_fails_above_the_tolerance(checkpoint, tmp_path,
+                                                capsys):
+    out = str(tmp_path / 'strict.onnx')
+    with pytest.raises(SystemExit) as error:
+        tool.main([tiny.TINY_CONFIG, checkpoint, '--out', out,
+                   '--tolerance', '0'] + OPTIONS)
+    printed = capsys.readouterr().out
+    difference = float(printed.split('PyTorch| = ')[1].split()[0])
+    assert difference > 0  # float rounding differs between the runtimes
+    assert 'differs from PyTorch' in str(error.value)
+    assert not osp.exists(out)
+
+
+def test_bad_arguments_are_named(checkpoint, tmp_path):
+    with pytest.raises(SystemExit, match='must name a .onnx file'):
+        tool.main([tiny.TINY_CONFIG, checkpoint, '--out', 'model.bin'])
+    with pytest.raises(SystemExit, match='nowhere'):
+        tool.main([tiny.TINY_CONFIG, checkpoint, '--out',
+                   str(tmp_path / 'm.onnx'), '--verify-images', 'nowhere'])
