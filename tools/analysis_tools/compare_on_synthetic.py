@@ -1,0 +1,182 @@
+"""DRANet, DRANet + triplet, the BoT baseline and DRANet's Table-4 baseline
+trained and tested on the same synthetic data, same epochs, several seeds.
+
+Every variant is the synthetic demo config (``dranet_demo_synthetic.py``:
+ResNet-18 at half width from scratch, 128x64 input, its SGD schedule and
+augmentation) with the model parts of a shipped config put in:
+
+- DRANet: the demo config itself (the paper's three softmax losses);
+- DRANet + triplet: the head's ``loss_metric`` of
+  ``configs/dranet/dranet_r50_market_triplet.py``;
+- DRANet Table-4 baseline: the neck switches of
+  ``configs/dranet/dranet_r50_market_baseline.py`` (loss_sic only);
+- BoT baseline: neck, head and test_cfg of
+  ``configs/baselines/bot_r50_market.py`` (BNNeck, LS + triplet + center).
+
+So the data, backbone, optimiser, schedule and epochs are the same for all;
+only the neck, head, losses and test embedding differ. The schedule's
+warm-up and decay epochs are scaled to ``--epochs``.
+
+Usage::
+
+    python tools/misc/make_synthetic_data.py data/synthetic_market
+    python tools/analysis_tools/compare_on_synthetic.py \\
+        --data-root data/synthetic_market --epochs 12 --seeds 0 1 2
+
+Prints one markdown table (mean, standard deviation and range over seeds of
+mAP, R1 and mINP) and each variant's difference from DRANet with a noise
+verdict; ``--out`` also writes every run's numbers as JSON.
+"""
+import argparse
+import json
+import os.path as osp
+import statistics
+import time
+
+from mmreid_dranet.registry import RUNNERS
+from mmreid_dranet.utils import load_config, set_data_root
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEMO = 'configs/dranet/dranet_demo_synthetic.py'
+METRICS = ('mAP', 'R1', 'mINP')
+VARIANTS = ('DRANet', 'DRANet + triplet', 'BoT baseline',
+            'DRANet Table-4 baseline')
+# Epochs of the demo schedule (warm-up end, decay milestones, total).
+DEMO_WARMUP, DEMO_MILESTONES, DEMO_EPOCHS = 2, (14, 20), 24
+
+
+def shipped(path):
+    return load_config(osp.join(ROOT, path))
+
+
+def variant_update(name):
+    """The model keys a variant changes in the demo config."""
+    if name == 'DRANet':
+        return {}
+    if name == 'DRANet + triplet':
+        head = shipped('configs/dranet/dranet_r50_market_triplet.py').model
+        return {'model.head.loss_metric': head.head.loss_metric}
+    if name == 'DRANet Table-4 baseline':
+        neck = shipped('configs/dranet/dranet_r50_market_baseline.py').model
+        return {'model.neck.use_rcam': neck.neck.use_rcam,
+                'model.neck.use_rsam': neck.neck.use_rsam}
+    if name == 'BoT baseline':
+        bot = shipped('configs/baselines/bot_r50_market.py').model
+        return {'model.neck': dict(bot.neck, _delete_=True),
+                'model.head': dict(bot.head, _delete_=True),
+                'model.test_cfg': bot.test_cfg}
+    raise KeyError(f'unknown variant {name!r}, expected one of {VARIANTS}')
+
+
+def build_cfg(name, seed, epochs, data_root, work_dir):
+    cfg = load_config(osp.join(ROOT, DEMO))
+    set_data_root(cfg, data_root)
+    cfg.merge_from_dict(variant_update(name))
+    scale = epochs / DEMO_EPOCHS
+    cfg.param_scheduler = [
+        dict(type='LinearLR', start_factor=0.05, by_epoch=True, begin=0,
+             end=max(1, round(DEMO_WARMUP * scale)),
+             convert_to_iter_based=True),
+        dict(type='MultiStepLR', by_epoch=True, gamma=0.1,
+             milestones=[max(1, round(m * scale)) for m in DEMO_MILESTONES]),
+    ]
+    # Test once, at the end; no checkpoints.
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs,
+                         val_interval=epochs + 1)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=50)
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    tag = f"{name.replace(' ', '_').replace('+', 'plus')}_seed{seed}"
+    cfg.work_dir = osp.join(work_dir, tag)
+    cfg.experiment_name = f'{tag}_{time.strftime("%Y%m%d_%H%M%S")}'
+    return cfg
+
+
+def run_one(name, seed, args):
+    cfg = build_cfg(name, seed, args.epochs, args.data_root, args.work_dir)
+    start = time.perf_counter()
+    runner = RUNNERS.build(cfg)
+    runner.train()
+    metrics = runner.test()
+    seconds = time.perf_counter() - start
+    result = {key: float(metrics[f'reid/{key}']) for key in METRICS}
+    result.update(variant=name, seed=seed, seconds=round(seconds, 1))
+    print(f'RESULT {json.dumps(result)}', flush=True)
+    return result
+
+
+def spread(values):
+    mean = statistics.fmean(values)
+    std = statistics.stdev(values) if len(values) > 1 else float('nan')
+    return mean, std, min(values), max(values)
+
+
+def report(results, variants, epochs):
+    lines = [f'{epochs} epochs, seeds '
+             f"{sorted({r['seed'] for r in results})}; "
+             'mean +- sample std (min-max) over seeds, %', '',
+             '| variant | mAP | R1 | mINP | s/run |',
+             '| --- | --- | --- | --- | --- |']
+    by_variant = {
+        name: [r for r in results if r['variant'] == name]
+        for name in variants
+    }
+    for name, runs in by_variant.items():
+        cells = []
+        for key in METRICS:
+            mean, std, low, high = spread([r[key] for r in runs])
+            cells.append(f'{mean:.1f} +- {std:.1f} ({low:.1f}-{high:.1f})')
+        seconds = statistics.fmean(r['seconds'] for r in runs)
+        lines.append(f"| {name} | {' | '.join(cells)} | {seconds:.0f} |")
+    reference = by_variant.get('DRANet')
+    if reference and len(reference) > 1:
+        lines += ['', 'Difference from DRANet (mean of the variant minus '
+                  "DRANet's); 'noise' when it is within 2 standard errors "
+                  'of the difference, sqrt(s1^2/n1 + s2^2/n2):', '']
+        for name, runs in by_variant.items():
+            if name == 'DRANet' or len(runs) < 2:
+                continue
+            cells = []
+            for key in METRICS:
+                ours = [r[key] for r in runs]
+                base = [r[key] for r in reference]
+                diff = statistics.fmean(ours) - statistics.fmean(base)
+                error = (statistics.variance(ours) / len(ours) +
+                         statistics.variance(base) / len(base))**0.5
+                verdict = 'noise' if abs(diff) <= 2 * error else 'beyond'
+                cells.append(f'{key} {diff:+.1f} (2se {2 * error:.1f}, '
+                             f'{verdict})')
+            lines.append(f"- {name}: {'; '.join(cells)}")
+    return '\n'.join(lines)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--data-root', default='data/synthetic_market')
+    parser.add_argument('--epochs', type=int, default=12)
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
+    parser.add_argument('--variants', nargs='+', default=list(VARIANTS),
+                        choices=VARIANTS)
+    parser.add_argument('--work-dir', default='work_dirs/compare_on_synthetic')
+    parser.add_argument('--out', help='write every run as JSON here')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    if args.epochs < 1:
+        raise SystemExit(f'--epochs must be >= 1, got {args.epochs}.')
+    results = []
+    # Seeds outermost: a run cut short still has every variant of the
+    # seeds it finished.
+    for seed in args.seeds:
+        for name in args.variants:
+            results.append(run_one(name, seed, args))
+            if args.out:
+                with open(args.out, 'w') as f:
+                    json.dump(results, f, indent=1)
+    print(report(results, args.variants, args.epochs))
+
+
+if __name__ == '__main__':
+    main()
