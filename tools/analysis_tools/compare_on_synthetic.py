@@ -25,7 +25,8 @@ Usage::
 
 Prints one markdown table (mean, standard deviation and range over seeds of
 mAP, R1 and mINP) and each variant's difference from DRANet with a noise
-verdict; ``--out`` also writes every run's numbers as JSON.
+verdict; ``--out`` also writes every run's numbers as JSON, and
+``--from-json FILE --epochs N`` prints the report of stored runs.
 """
 import argparse
 import json
@@ -158,12 +159,22 @@ def parse_args():
     parser.add_argument('--variants', nargs='+', default=list(VARIANTS),
                         choices=VARIANTS)
     parser.add_argument('--work-dir', default='work_dirs/compare_on_synthetic')
-    parser.add_argument('--out', help='write every run as JSON here')
+    parser.add_argument('--out', help='write every run as JSON here (after '
+                        'each run, so a cut-short comparison keeps its runs)')
+    parser.add_argument('--from-json', help='only print the report of the '
+                        'runs stored in this --out file')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
+    if args.from_json:
+        with open(args.from_json) as f:
+            results = json.load(f)
+        variants = [name for name in VARIANTS
+                    if any(r['variant'] == name for r in results)]
+        print(report(results, variants, args.epochs))
+        return
     if args.epochs < 1:
         raise SystemExit(f'--epochs must be >= 1, got {args.epochs}.')
     results = []
