@@ -64,7 +64,7 @@ def test_set_data_root_reaches_every_nested_dataset(tmp_path):
             type='ConcatDataset', datasets=[
                 dict(type='Market1501', data_root='old'),
                 dict(type='RepeatDataset', times=2,
-                     dataset=dict(type='DukeMTMCReID', data_root='old')),
+                     dataset=dict(type='Market1501', data_root='old')),
             ])),
         val_dataloader=dict(dataset=dict(type='Market1501',
                                          data_root='old')),
@@ -76,6 +76,12 @@ def test_set_data_root_reaches_every_nested_dataset(tmp_path):
     assert 'data_root' not in datasets[1]
     assert cfg.val_dataloader.dataset.data_root == str(tmp_path)
     assert cfg.data_root == str(tmp_path)
+    # Two kinds of data cannot share one folder: refused, nothing changed.
+    datasets[1].dataset.type = 'DukeMTMCReID'
+    with pytest.raises(ValueError, match=r'reads 2 data sets \(DukeMTMCReID, '
+                       r'Market1501\)'):
+        set_data_root(cfg, REPO)
+    assert datasets[0].data_root == str(tmp_path)
 
 
 NEEDS_CPU_ONLY = pytest.mark.skipif(
