@@ -77,8 +77,9 @@ def main():
     cfg.load_from = checkpoint
     embeddings_file = osp.join(args.work_dir, 'embeddings.npz')
     ranked_lists_dir = osp.join(args.work_dir, 'ranked_lists')
-    cfg.test_evaluator.update(dump_path=embeddings_file,
-                              show_dir=ranked_lists_dir, show_num_queries=8)
+    cfg.test_evaluator.update(dump_path=embeddings_file)
+    cfg.default_hooks.visualization.update(
+        enable=True, out_dir=ranked_lists_dir, num_queries=8)
     metrics = build_runner(cfg).test()
     chance = chance_level(embeddings_file, args.seed)
 

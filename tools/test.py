@@ -3,7 +3,8 @@
 Prints R1/R5/R10/mAP/mINP on the config's query + gallery data. ``--out``
 saves the embeddings (npz) for offline re-evaluation or re-ranking with
 ``tools/analysis_tools/eval_features.py``; ``--show-dir`` writes ranked-list
-pictures.
+pictures (drawn by the config's ReIDVisualizer, switched on through the
+ReIDVisualizationHook).
 """
 import argparse
 import os.path as osp
@@ -65,12 +66,26 @@ def merge_args(cfg, args):
     for metric in reid_metrics:
         if args.out:
             metric['dump_path'] = args.out
-        if args.show_dir:
-            metric['show_dir'] = args.show_dir
-            metric['show_topk'] = args.show_topk
         if args.rerank:
             metric['rerank'] = True
+    if args.show_dir:
+        show_ranked_lists(cfg, args.show_dir, args.show_topk)
     return apply_common_arguments(cfg, args)
+
+
+def show_ranked_lists(cfg, show_dir: str, topk: int) -> None:
+    """Turn on the ReIDVisualizationHook (added when the config has none)
+    so that the visualizer writes the test's ranked lists to ``show_dir``."""
+    hooks = cfg.setdefault('default_hooks', {})
+    hook = hooks.get('visualization') or {}
+    if 'ReIDVisualizationHook' not in str(hook.get('type', '')):
+        hook = dict(type='ReIDVisualizationHook')
+    hook.update(enable=True, out_dir=show_dir, topk=topk)
+    hooks['visualization'] = hook
+    if 'ReIDVisualizer' not in str((cfg.get('visualizer') or {}).get(
+            'type', '')):
+        cfg.visualizer = dict(type='ReIDVisualizer',
+                              vis_backends=[dict(type='LocalVisBackend')])
 
 
 def main(argv=None):

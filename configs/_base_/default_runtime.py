@@ -12,7 +12,9 @@ default_hooks = dict(
         type='CheckpointHook', interval=10, max_keep_ckpts=3,
         save_best='reid/mAP', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='mmpretrain.VisualizationHook', enable=False),
+    # Ranked lists of the worst/best queries at each validation, through the
+    # visualizer's backends (opt-in: enable=True; tools/test.py --show-dir).
+    visualization=dict(type='ReIDVisualizationHook', enable=False),
 )
 
 env_cfg = dict(
@@ -23,8 +25,7 @@ env_cfg = dict(
 )
 
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='mmpretrain.UniversalVisualizer',
-                  vis_backends=vis_backends)
+visualizer = dict(type='ReIDVisualizer', vis_backends=vis_backends)
 
 log_level = 'INFO'
 load_from = None

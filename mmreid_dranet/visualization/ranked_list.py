@@ -2,13 +2,14 @@
 
 True matches are framed green, false ones red, the query blue; results
 whose match is unknown (a gallery without identities) are framed grey. The
-distance is printed under each gallery image. Only OpenCV is used.
+distance is printed under each gallery image. Only OpenCV is used. These
+are the drawing primitives; :class:`ReIDVisualizer` picks the queries,
+reads the images and sends the pictures to files or vis backends.
 """
-import os
 import os.path as osp
 import re
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -166,59 +167,43 @@ def select_queries(ap: np.ndarray, num: int) -> Tuple[np.ndarray, np.ndarray]:
     return ascending[:num], descending[:num]
 
 
-def save_ranked_lists(out_dir: str,
-                      ap: np.ndarray,
-                      distance_block: Callable[[int, int], torch.Tensor],
-                      query_pids: torch.Tensor,
-                      query_camids: torch.Tensor,
-                      gallery_pids: torch.Tensor,
-                      gallery_camids: torch.Tensor,
-                      query_paths: Sequence[str],
-                      gallery_paths: Sequence[str],
-                      topk: int = 10,
-                      num_queries: int = 20,
-                      layout: RankListLayout = RankListLayout()) -> List[str]:
-    """Write ``worst_NNN_<query>.png`` and ``best_NNN_<query>.png`` files.
+def select_queries_by_difference(ap_a: np.ndarray, ap_b: np.ndarray,
+                                 num: int) -> np.ndarray:
+    """Indices of the ``num`` queries whose APs differ most between two
+    models, largest ``|ap_a - ap_b|`` first (equal differences keep query
+    order). Queries without a true match in either (AP NaN) are left out.
 
     Args:
-        out_dir (str): Output folder (created).
-        ap (ndarray): Q per-query average precisions (NaN: not evaluated).
-        distance_block (callable): ``(start, end) -> (end-start) x G``
-            distances, the ones the evaluation ranked.
-        query_pids, query_camids (Tensor): Q ids.
-        gallery_pids, gallery_camids (Tensor): G ids.
-        query_paths, gallery_paths (Sequence[str]): Image files.
-        topk (int): Gallery images per picture.
-        num_queries (int): Worst and best queries drawn (each).
-        layout (RankListLayout): Geometry.
+        ap_a, ap_b (ndarray): Q average precisions of the two models.
+        num (int): Queries to return.
 
     Returns:
-        list[str]: The files written, worst first.
+        ndarray: Query indices.
     """
-    os.makedirs(out_dir, exist_ok=True)
-    worst, best = select_queries(ap, num_queries)
-    written = []
-    for group, indices in (('worst', worst), ('best', best)):
-        for number, query in enumerate(indices):
-            query = int(query)
-            order, is_match, dists = ranked_gallery(
-                distance_block(query, query + 1)[0], int(query_pids[query]),
-                int(query_camids[query]), gallery_pids, gallery_camids, topk)
-            title = (f'pid {int(query_pids[query])} cam '
-                     f'{int(query_camids[query])}  AP {ap[query] * 100:.1f}%')
-            picture = draw_ranked_list(
-                read_image(query_paths[query]),
-                [read_image(gallery_paths[i]) for i in order], is_match,
-                dists, title, layout)
-            path = osp.join(out_dir,
-                            f'{group}_{number:03d}_{_stem(query_paths[query])}'
-                            '.png')
-            if not cv2.imwrite(path, picture):
-                raise OSError(f'could not write {path}')
-            written.append(path)
-    return written
+    ap_a, ap_b = np.asarray(ap_a, float), np.asarray(ap_b, float)
+    if ap_a.shape != ap_b.shape:
+        raise ValueError(f'the two AP arrays differ in shape: {ap_a.shape} '
+                         f'vs {ap_b.shape}')
+    valid = np.flatnonzero(~(np.isnan(ap_a) | np.isnan(ap_b)))
+    gap = np.abs(ap_a[valid] - ap_b[valid])
+    return valid[np.argsort(-gap, kind='stable')[:num]]
 
 
-def _stem(path: str) -> str:
+def stack_pictures(pictures: Sequence[np.ndarray], gap: int = 6
+                   ) -> np.ndarray:
+    """Pictures one above the other, left-aligned, on white, ``gap`` rows
+    apart (e.g. two ranked lists of the same query)."""
+    width = max(p.shape[1] for p in pictures)
+    height = sum(p.shape[0] for p in pictures) + gap * (len(pictures) - 1)
+    canvas = np.full((height, width, 3), BACKGROUND, dtype=np.uint8)
+    y = 0
+    for picture in pictures:
+        canvas[y:y + picture.shape[0], :picture.shape[1]] = picture
+        y += picture.shape[0] + gap
+    return canvas
+
+
+def file_stem(path: str) -> str:
+    """A file-name-safe stem of an image path (for picture names)."""
     name = osp.splitext(osp.basename(path))[0]
     return re.sub(r'[^A-Za-z0-9_.-]', '_', name) or 'query'

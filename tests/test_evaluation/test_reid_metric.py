@@ -68,8 +68,7 @@ def test_metric_in_evaluator_matches_functional_and_dumps(tmp_path):
     dump = str(tmp_path / 'out' / 'feats.npz')
     evaluator = Evaluator(
         ReIDMetric(metric='cosine', topk=(1, 5), dump_path=dump,
-                   show_dir=str(tmp_path / 'vis'), show_topk=4,
-                   show_num_queries=2))
+                   keep_ranking=True))
     samples = predicted_samples(feats, pids, camids, is_query, paths)
     for start in range(0, len(samples), 5):
         evaluator.process(samples[start:start + 5])
@@ -86,10 +85,13 @@ def test_metric_in_evaluator_matches_functional_and_dumps(tmp_path):
     np.testing.assert_array_equal(saved['query_feats'], feats[is_query])
     np.testing.assert_array_equal(saved['gallery_pids'], pids[~is_query])
     assert list(saved['query_paths']) == paths[:NUM_QUERY]
-    pictures = sorted(os.listdir(tmp_path / 'vis'))
-    assert pictures[:2] == ['best_000_' + pictures[0][9:], pictures[1]]
-    assert len(pictures) == 4
-    assert sum(p.startswith('worst_') for p in pictures) == 2
+    # The metric draws nothing; it keeps what it ranked for the visualizer.
+    assert not any(name.endswith('.png') for name in os.listdir(tmp_path))
+    ranking = evaluator.metrics[0].last_ranking
+    assert list(ranking['query_paths']) == paths[:NUM_QUERY]
+    np.testing.assert_array_equal(ranking['gallery_pids'].numpy(),
+                                  pids[~is_query])
+    assert np.nanmean(ranking['ap']) * 100 == pytest.approx(expected['mAP'])
 
 
 def test_metric_reranking_and_normalization_reach_the_functional_core():

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from mmreid_dranet.evaluation import compute_distance, save_features
-from mmreid_dranet.visualization import (RankListLayout, draw_ranked_list,
-                                         read_image, save_ranked_lists,
+from mmreid_dranet.visualization import (RankListLayout, ReIDVisualizer,
+                                         draw_ranked_list, read_image,
                                          select_queries)
 from mmreid_dranet.visualization.ranked_list import (MATCH_COLOR,
                                                      MISMATCH_COLOR,
@@ -116,17 +116,30 @@ def expected_flags(dist_row, q_pid, q_cam, g_pids, g_cams, topk):
             for i in order]
 
 
-def test_saved_pictures_frame_the_true_matches(tmp_path):
+def gallery_ranking(tmp_path):
+    """A ranking as ReIDMetric.last_ranking holds it, and its distances."""
     (q_feats, g_feats, q_pids, g_pids, q_cams, g_cams, q_paths,
      g_paths) = make_gallery(tmp_path)
     dist = compute_distance(torch.from_numpy(q_feats),
                             torch.from_numpy(g_feats))
     ap = np.array([0.3, 0.8, np.nan, 0.5, 0.1, 0.9])
-    written = save_ranked_lists(
-        str(tmp_path / 'vis'), ap, lambda s, e: dist[s:e],
-        torch.from_numpy(q_pids), torch.from_numpy(q_cams),
-        torch.from_numpy(g_pids), torch.from_numpy(g_cams), q_paths, g_paths,
-        topk=5, num_queries=2, layout=LAYOUT)
+    ranking = dict(ap=ap, distance_block=lambda s, e: dist[s:e],
+                   query_pids=torch.from_numpy(q_pids),
+                   query_camids=torch.from_numpy(q_cams),
+                   gallery_pids=torch.from_numpy(g_pids),
+                   gallery_camids=torch.from_numpy(g_cams),
+                   query_paths=np.array(q_paths),
+                   gallery_paths=np.array(g_paths))
+    return ranking, dist, (q_pids, g_pids, q_cams, g_cams)
+
+
+def test_saved_pictures_frame_the_true_matches(tmp_path):
+    ranking, dist, (q_pids, g_pids, q_cams, g_cams) = gallery_ranking(
+        tmp_path)
+    visualizer = ReIDVisualizer.get_instance(
+        'test_saved_pictures', rank_layout=LAYOUT.__dict__)
+    written = visualizer.visualize_ranked_lists(
+        ranking, topk=5, num_queries=2, out_dir=str(tmp_path / 'vis'))
     names = [osp.basename(p) for p in written]
     assert names == ['worst_000_q4.png', 'worst_001_q0.png',
                      'best_000_q5.png', 'best_001_q1.png']
@@ -154,3 +167,26 @@ def test_visualize_ranks_tool(tmp_path):
     assert len(written) == 6
     picture = cv2.imread(written[0])
     assert picture.shape == RankListLayout().canvas_size(4) + (3, )
+
+
+def test_ranked_lists_reach_the_vis_backends(tmp_path):
+    """Without out_dir the pictures go to every configured backend (here
+    mmengine's LocalVisBackend; TensorBoard works the same way)."""
+    ranking, dist, (q_pids, g_pids, q_cams, g_cams) = gallery_ranking(
+        tmp_path)
+    visualizer = ReIDVisualizer(
+        name='test_backends', rank_layout=LAYOUT.__dict__,
+        vis_backends=[dict(type='LocalVisBackend')],
+        save_dir=str(tmp_path / 'logs'))
+    names = visualizer.visualize_ranked_lists(ranking, topk=5,
+                                              num_queries=1, step=7)
+    assert names == ['worst_000_q4', 'best_000_q5']
+    stored = tmp_path / 'logs' / 'vis_data' / 'vis_image'
+    assert sorted(p.name for p in stored.iterdir()) == [
+        'best_000_q5_7.png', 'worst_000_q4_7.png']
+    picture = cv2.imread(str(stored / 'best_000_q5_7.png'))
+    expected = [QUERY_COLOR] + expected_flags(dist[5].numpy(), q_pids[5],
+                                              q_cams[5], g_pids, g_cams, 5)
+    assert frame_colors(picture, 6) == expected
+    # The visualizer's current image is the last picture, in RGB.
+    assert visualizer.get_image().shape[:2] == picture.shape[:2]

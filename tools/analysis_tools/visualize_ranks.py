@@ -11,11 +11,9 @@ stored in the npz must still exist.
 import argparse
 import warnings
 
-import torch
-
 from mmreid_dranet.evaluation import (DISTANCE_METRICS, evaluate_reid,
                                       load_features)
-from mmreid_dranet.visualization import save_ranked_lists
+from mmreid_dranet.visualization import ReIDVisualizer
 
 
 def parse_args(argv=None):
@@ -45,13 +43,14 @@ def main(argv=None) -> list:
             data['gallery_pids'], data['query_camids'],
             data['gallery_camids'], metric=args.metric, rerank=args.rerank,
             return_scores=True)
-    written = save_ranked_lists(
-        args.out_dir, evaluation['scores'].ap, evaluation['distance_block'],
-        torch.from_numpy(data['query_pids']),
-        torch.from_numpy(data['query_camids']),
-        torch.from_numpy(data['gallery_pids']),
-        torch.from_numpy(data['gallery_camids']), list(data['query_paths']),
-        list(data['gallery_paths']), args.topk, args.num_queries)
+    ranking = {k: data[k] for k in (
+        'query_pids', 'query_camids', 'gallery_pids', 'gallery_camids',
+        'query_paths', 'gallery_paths')}
+    ranking.update(ap=evaluation['scores'].ap,
+                   distance_block=evaluation['distance_block'])
+    visualizer = ReIDVisualizer.get_instance('visualize_ranks')
+    written = visualizer.visualize_ranked_lists(
+        ranking, args.topk, args.num_queries, out_dir=args.out_dir)
     print(f'mAP {evaluation["mAP"]:.2f}: wrote {len(written)} pictures to '
           f'{args.out_dir}')
     return written

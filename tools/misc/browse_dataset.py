@@ -11,19 +11,15 @@ The train grid follows the config's sampler (P x K blocks show up as runs
 of the same pid); the test grid takes samples spread over query and gallery.
 """
 import argparse
-import os
-import os.path as osp
 import sys
 
-import cv2
 import numpy as np
 import torch
 from mmengine.registry import DefaultScope
 
 from mmreid_dranet.registry import DATA_SAMPLERS, DATASETS
 from mmreid_dranet.utils import load_config, set_data_root
-
-LABEL_HEIGHT = 14
+from mmreid_dranet.visualization import ReIDVisualizer
 
 
 def parse_args(argv=None):
@@ -62,21 +58,6 @@ def label_of(sample) -> str:
     return text
 
 
-def make_grid(tiles, labels, cols):
-    """Tiles (same size) with a text strip under each, cols per row."""
-    h, w = tiles[0].shape[:2]
-    rows = -(-len(tiles) // cols)
-    grid = np.full((rows * (h + LABEL_HEIGHT), cols * w, 3), 255, np.uint8)
-    scale = max(0.3, min(0.45, w / 200))
-    for i, (tile, text) in enumerate(zip(tiles, labels)):
-        y, x = (i // cols) * (h + LABEL_HEIGHT), (i % cols) * w
-        grid[y:y + h, x:x + w] = cv2.resize(tile, (w, h))
-        cv2.putText(grid, text, (x + 2, y + h + LABEL_HEIGHT - 4),
-                    cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1,
-                    cv2.LINE_AA)
-    return grid
-
-
 def pick_indices(loader_cfg, dataset, num):
     if loader_cfg.get('sampler', {}).get('type') == \
             'IdentityBalancedSampler':
@@ -106,12 +87,12 @@ def main(argv=None):
         samples = [dataset[int(i)] for i in indices]
     tiles = [to_image(s['inputs']) for s in samples]
     labels = [label_of(s['data_samples']) for s in samples]
-    grid = make_grid(tiles, labels, args.cols)
     output = args.output or f'browse_{args.split}.png'
-    if osp.dirname(output):
-        os.makedirs(osp.dirname(output), exist_ok=True)
-    if not cv2.imwrite(output, grid):
-        sys.exit(f'browse_dataset: could not write {output}')
+    visualizer = ReIDVisualizer.get_instance('browse_dataset')
+    try:
+        visualizer.visualize_grid(tiles, labels, args.cols, out_file=output)
+    except OSError as error:
+        sys.exit(f'browse_dataset: {error}')
     print(f'Wrote {len(tiles)} samples of {dataset.metainfo["dataset_name"]} '
           f'({args.split}) to {output}')
 

@@ -32,8 +32,13 @@ class ReIDMetric(BaseMetric):
     own share of the queries (and computes its share of the query
     expansion and of the re-ranking's neighbour search), and the per-query
     scores are gathered. Without it, mmengine's way: rank 0 receives the
-    records and ranks every query. Only rank 0 writes ``dump_path`` and
-    ``show_dir``.
+    records and ranks every query. Only rank 0 writes ``dump_path``.
+
+    The metric draws nothing. With ``keep_ranking`` (set by
+    :class:`mmreid_dranet.engine.ReIDVisualizationHook`), rank 0 keeps
+    what it ranked in :attr:`last_ranking` for the visualizer's ranked-list
+    pictures: the per-query APs, the distance function that was ranked,
+    the ids and the image paths. The numbers do not depend on it.
 
     Args:
         metric (str): ``'euclidean'`` or ``'cosine'``.
@@ -43,9 +48,8 @@ class ReIDMetric(BaseMetric):
         normalize_features (bool): L2-normalise embeddings first.
         dump_path (str, optional): Save embeddings, labels and image paths
             to this npz file (see ``tools/analysis_tools/eval_features.py``).
-        show_dir (str, optional): Write ranked-list pictures here.
-        show_topk (int): Gallery images per picture.
-        show_num_queries (int): Worst and best queries drawn (each).
+        keep_ranking (bool): Keep :attr:`last_ranking` after each
+            evaluation (rank 0).
         chunk_size (int, optional): Queries per distance block.
         collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): Defaults to ``'reid'``.
@@ -64,9 +68,7 @@ class ReIDMetric(BaseMetric):
                  rerank_cfg: Optional[dict] = None,
                  normalize_features: bool = False,
                  dump_path: Optional[str] = None,
-                 show_dir: Optional[str] = None,
-                 show_topk: int = 10,
-                 show_num_queries: int = 20,
+                 keep_ranking: bool = False,
                  chunk_size: Optional[int] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
@@ -84,9 +86,8 @@ class ReIDMetric(BaseMetric):
         self.rerank_cfg = dict(rerank_cfg or {})
         self.normalize_features = normalize_features
         self.dump_path = dump_path
-        self.show_dir = show_dir
-        self.show_topk = show_topk
-        self.show_num_queries = show_num_queries
+        self.keep_ranking = keep_ranking
+        self.last_ranking: Optional[dict] = None
         self.chunk_size = chunk_size
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
@@ -167,7 +168,7 @@ class ReIDMetric(BaseMetric):
             feats[query], feats[gallery], pids[query], pids[gallery],
             camids[query], camids[gallery], self.metric, self.topk,
             self.rerank, self.rerank_cfg, self.chunk_size,
-            return_scores=self.show_dir is not None and is_main_process(),
+            return_scores=self.keep_ranking and is_main_process(),
             aqe=self.aqe, aqe_cfg=self.aqe_cfg, distributed=distributed)
         if self.dump_path and is_main_process():
             os.makedirs(osp.dirname(osp.abspath(self.dump_path)),
@@ -179,15 +180,14 @@ class ReIDMetric(BaseMetric):
                                  paths[gallery.numpy()], names[query.numpy()],
                                  names[gallery.numpy()])
             print_log(f'Saved re-ID embeddings to {path}', logger='current')
-        if self.show_dir and is_main_process():
-            from mmreid_dranet.visualization import save_ranked_lists
-            written = save_ranked_lists(
-                self.show_dir, evaluation['scores'].ap,
-                evaluation['distance_block'], pids[query], camids[query],
-                pids[gallery], camids[gallery], paths[query.numpy()],
-                paths[gallery.numpy()], self.show_topk, self.show_num_queries)
-            print_log(f'Wrote {len(written)} ranked-list pictures to '
-                      f'{self.show_dir}', logger='current')
+        if self.keep_ranking and is_main_process():
+            self.last_ranking = dict(
+                ap=evaluation['scores'].ap,
+                distance_block=evaluation['distance_block'],
+                query_pids=pids[query], query_camids=camids[query],
+                gallery_pids=pids[gallery], gallery_camids=camids[gallery],
+                query_paths=paths[query.numpy()],
+                gallery_paths=paths[gallery.numpy()])
         metrics = {'mAP': evaluation['mAP']}
         metrics.update({f'R{k}': evaluation[f'R{k}'] for k in self.topk})
         metrics['mINP'] = evaluation['mINP']

@@ -136,6 +136,26 @@ class DRAPartBranch(BaseModule):
         spatial = self.spatial_conv(attended)
         return DRAPartOutput(reduced, mask, attended, spatial), gate_logits
 
+    def identity_map(self, spatial: torch.Tensor,
+                     labels: torch.Tensor) -> torch.Tensor:
+        """H_n: the SIC class map of identity ``labels[i]`` for each sample,
+        scaled to [0, 1] by ``map_norm`` (the map RSAM reverses).
+
+        Args:
+            spatial (Tensor): S of the branch, N x K x h x w.
+            labels (Tensor): N identity labels in [0, num_classes).
+
+        Returns:
+            Tensor: N x h x w.
+        """
+        if self.identity_conv is None:
+            raise ValueError('this DRAPartBranch was built without identity '
+                             'maps (num_classes=None): there is no H_n')
+        weight = self.identity_conv.weight.flatten(1)
+        maps = torch.einsum('nk,nkhw->nhw', weight[labels], spatial)
+        maps = maps + self.identity_conv.bias[labels][:, None, None]
+        return normalize_maps(maps, self.map_norm)
+
     def forward(self,
                 stripe: torch.Tensor,
                 gt_labels: Optional[torch.Tensor] = None) -> DRAPartOutput:
@@ -163,11 +183,7 @@ class DRAPartBranch(BaseModule):
                 out.spatial.mean(dim=(2, 3)), weight,
                 self.identity_conv.bias)
             if self.use_rsam and gt_labels is not None:
-                maps = torch.einsum('nk,nkhw->nhw', weight[gt_labels],
-                                    out.spatial)
-                maps = maps + self.identity_conv.bias[gt_labels][:, None,
-                                                                 None]
-                out.identity_map = normalize_maps(maps, self.map_norm)
+                out.identity_map = self.identity_map(out.spatial, gt_labels)
                 reverse = reverse_mask(1 - out.identity_map, self.alpha_s,
                                        self.detach_reverse)
                 out.spatial_reversed = out.attended * reverse[:, None]

@@ -1,0 +1,59 @@
+"""ReIDVisualizationHook in mmengine's Runner: the metric's numbers do not
+change, the ranked lists reach the visualizer's backends or --show-dir."""
+import importlib.util
+import os.path as osp
+
+import cv2
+import pytest
+
+from mmreid_dranet.engine import ReIDVisualizationHook
+from mmreid_dranet.utils import (build_runner, configure_device, load_config,
+                                 set_data_root)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TINY_CONFIG = osp.join(REPO, 'tests', 'test_e2e', 'tiny_demo_config.py')
+
+
+def _tiny_checkpoint(path):
+    spec = importlib.util.spec_from_file_location(
+        'tiny_model', osp.join(REPO, 'tests', 'test_apis', 'tiny_model.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.save_tiny_checkpoint(path)
+
+
+def _test_run(root, checkpoint, work_dir, hook=None):
+    cfg = load_config(TINY_CONFIG)
+    set_data_root(cfg, root)
+    configure_device(cfg, launcher='none')
+    cfg.work_dir = str(work_dir)
+    cfg.load_from = checkpoint
+    cfg.model.num_classes = 8
+    cfg.experiment_name = f'hook_test_{osp.basename(str(work_dir))}'
+    if hook is not None:
+        cfg.default_hooks.visualization.update(hook)
+    return build_runner(cfg).test()
+
+
+def test_hook_draws_through_the_visualizer_without_changing_numbers(
+        synthetic_market_root, tmp_path):
+    checkpoint = _tiny_checkpoint(str(tmp_path / 'tiny.pth'))
+    plain = _test_run(synthetic_market_root, checkpoint, tmp_path / 'plain')
+    drawn = _test_run(synthetic_market_root, checkpoint, tmp_path / 'drawn',
+                      dict(enable=True, topk=4, num_queries=2))
+    assert drawn == plain
+    # No out_dir: the pictures went to the config's LocalVisBackend.
+    stored = sorted((tmp_path / 'drawn').glob('*/vis_data/vis_image/*.png'))
+    names = [p.name for p in stored]
+    assert len(names) == 4, names
+    assert sum(n.startswith('worst_00') for n in names) == 2
+    assert all(n.endswith('_0.png') for n in names)  # step 0 of a test
+    picture = cv2.imread(str(stored[0]))
+    # query + 4 results at the default layout
+    assert picture.shape[1] == 5 * (64 + 8 + 4) + 4 + 8
+    assert not list((tmp_path / 'plain').glob('*/vis_data/vis_image/*'))
+
+
+def test_hook_refuses_bad_values():
+    with pytest.raises(ValueError, match='topk must be a positive int'):
+        ReIDVisualizationHook(topk=0)
