@@ -35,6 +35,10 @@ class EmbeddingGraph(nn.Module):
         super().__init__()
         self.model = model
         self.with_preprocess = with_preprocess
+        # A new module starts in training mode, and torch.onnx.export puts
+        # the exported module back in the mode it found: without this, the
+        # model would leave the export with BatchNorm in training mode.
+        self.train(False)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         if self.with_preprocess:

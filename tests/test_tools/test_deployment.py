@@ -109,3 +109,14 @@ def test_bad_arguments_are_named(checkpoint, tmp_path):
     with pytest.raises(SystemExit, match='nowhere'):
         tool.main([tiny.TINY_CONFIG, checkpoint, '--out',
                    str(tmp_path / 'm.onnx'), '--verify-images', 'nowhere'])
+
+
+def test_export_leaves_the_model_in_eval_mode(checkpoint, tmp_path):
+    # torch.onnx.export restores the exported module's own mode; the
+    # wrapper must not hand training mode (BatchNorm batch statistics) back
+    # to the caller's model.
+    from mmreid_dranet.apis import init_model
+    from mmreid_dranet.apis.export import export_onnx
+    model = init_model(tiny.TINY_CONFIG, checkpoint)
+    export_onnx(model, str(tmp_path / 'm.onnx'))
+    assert [name for name, m in model.named_modules() if m.training] == []
