@@ -1,4 +1,4 @@
-"""Run the model, data and evaluation benchmarks and print one report.
+"""Run the model, data, evaluation and inference benchmarks; one report.
 
 Usage: ``python benchmarks/run_all.py [--quick]`` (``make bench``).
 Each benchmark is its own script that prints a markdown table; they run one
@@ -13,7 +13,8 @@ import time
 
 import torch
 
-BENCHMARKS = ('bench_model.py', 'bench_data.py', 'bench_eval.py')
+BENCHMARKS = ('bench_model.py', 'bench_data.py', 'bench_eval.py',
+              'bench_inference.py')
 
 
 def machine_summary():

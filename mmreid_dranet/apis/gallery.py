@@ -11,7 +11,7 @@ from mmreid_dranet.evaluation.functional.inputs import (as_feature_tensor,
                                                         as_label_tensor,
                                                         check_same_length,
                                                         row_blocks)
-from .search import DEFAULT_BLOCK_ELEMENTS, exact_topk
+from .search import DEFAULT_BLOCK_ELEMENTS, GalleryBlocks, exact_topk
 
 STORAGE_DTYPES = {'float32': torch.float32, 'float16': torch.float16}
 BACKENDS = ('exact', 'faiss')
@@ -61,6 +61,8 @@ class ReIDGallery:
         faiss_index (str): ``faiss.index_factory`` description for the
             faiss backend. Defaults to ``'Flat'`` (exact).
         block_elements (int): Memory bound of the exact search's blocks.
+        device (str | torch.device): Where the exact backend keeps the
+            embeddings and computes (e.g. 'cuda'). Defaults to 'cpu'.
     """
 
     def __init__(self,
@@ -73,7 +75,8 @@ class ReIDGallery:
                  dtype: str = 'float32',
                  backend: str = 'exact',
                  faiss_index: str = 'Flat',
-                 block_elements: int = DEFAULT_BLOCK_ELEMENTS):
+                 block_elements: int = DEFAULT_BLOCK_ELEMENTS,
+                 device: Union[str, torch.device] = 'cpu'):
         self.metric = check_metric(metric)
         if dtype not in STORAGE_DTYPES:
             raise ValueError(f'dtype must be one of {tuple(STORAGE_DTYPES)}, '
@@ -81,7 +84,10 @@ class ReIDGallery:
         if backend not in BACKENDS:
             raise ValueError(f'backend must be one of {BACKENDS}, got '
                              f'{backend!r}')
-        self.embeddings = _stored(embeddings, dtype)
+        if backend == 'faiss' and torch.device(device).type != 'cpu':
+            raise ValueError("backend='faiss' searches on the CPU here; use "
+                             f"the exact backend for device={device!r}")
+        self.embeddings = _stored(embeddings, dtype).to(device)
         num = len(self.embeddings)
         if num == 0:
             raise ValueError('the gallery is empty')
@@ -89,9 +95,10 @@ class ReIDGallery:
                                 dtype=np.str_)
         if (pids is None) != (camids is None):
             raise ValueError('give both pids and camids, or neither')
-        self.pids = None if pids is None else as_label_tensor(pids, 'pids')
+        self.pids = None if pids is None else as_label_tensor(
+            pids, 'pids').to(device)
         self.camids = None if camids is None else as_label_tensor(
-            camids, 'camids')
+            camids, 'camids').to(device)
         self.names = None if names is None else np.asarray(names,
                                                            dtype=np.str_)
         named = [('embeddings', self.embeddings), ('paths', self.paths)]
@@ -101,6 +108,7 @@ class ReIDGallery:
         self.dtype, self.backend = dtype, backend
         self.block_elements = block_elements
         self._faiss = None
+        self._blocks = None  # GalleryBlocks, built at the first search
         if backend == 'faiss':
             from .faiss_backend import FaissSearcher
             self._faiss = FaissSearcher(self.embeddings.float().numpy(),
@@ -193,12 +201,12 @@ class ReIDGallery:
         if not path.endswith('.npz'):
             path += '.npz'
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-        arrays = dict(gallery_feats=self.embeddings.numpy(),
+        arrays = dict(gallery_feats=self.embeddings.cpu().numpy(),
                       gallery_paths=self.paths,
                       metric=np.asarray(self.metric))
         if self.is_labelled:
-            arrays['gallery_pids'] = self.pids.numpy()
-            arrays['gallery_camids'] = self.camids.numpy()
+            arrays['gallery_pids'] = self.pids.cpu().numpy()
+            arrays['gallery_camids'] = self.camids.cpu().numpy()
         if self.names is not None:
             arrays['gallery_names'] = self.names
         np.savez(path, **arrays)
@@ -220,7 +228,7 @@ class ReIDGallery:
         """
         if isinstance(topk, bool) or not isinstance(topk, int) or topk < 1:
             raise ValueError(f'topk must be a positive int, got {topk!r}')
-        queries = _as_queries(queries)
+        queries = _as_queries(queries).to(self.embeddings.device)
         if queries.shape[1] != self.dim:
             raise ValueError(
                 f'the queries have {queries.shape[1]} dimensions but the '
@@ -230,10 +238,13 @@ class ReIDGallery:
         if self._faiss is not None:
             indices, distances = self._faiss_search(queries, topk, exclude)
         else:
-            found = exact_topk(queries, self.embeddings, topk, self.metric,
-                               exclude, self.block_elements)
-            indices, distances = found.indices.numpy(), \
-                found.distances.numpy()
+            if self._blocks is None:
+                self._blocks = GalleryBlocks(self.embeddings, self.metric,
+                                             self.block_elements)
+            found = exact_topk(queries, self._blocks, topk, exclude,
+                               self.block_elements)
+            indices, distances = found.indices.cpu().numpy(), \
+                found.distances.cpu().numpy()
         paths = [[str(self.paths[i]) for i in row if i >= 0]
                  for row in indices]
         return SearchResult(indices, distances, paths)
@@ -246,8 +257,10 @@ class ReIDGallery:
         if not self.is_labelled:
             raise ValueError('query ids were given but the gallery has no '
                              'pids/camids to compare them with')
-        qp = as_label_tensor(np.atleast_1d(query_pids), 'query_pids')
-        qc = as_label_tensor(np.atleast_1d(query_camids), 'query_camids')
+        qp = as_label_tensor(np.atleast_1d(query_pids),
+                             'query_pids').to(self.pids.device)
+        qc = as_label_tensor(np.atleast_1d(query_camids),
+                             'query_camids').to(self.pids.device)
         check_same_length(('queries', range(num_query)), ('query_pids', qp),
                           ('query_camids', qc))
 
@@ -263,9 +276,9 @@ class ReIDGallery:
         extra = 0 if exclude is None else int(
             exclude(0, len(queries), 0, len(self)).sum(dim=1).max())
         k = min(topk + extra, len(self))
-        indices, distances = self._faiss.search(queries.numpy(), k)
+        indices, distances = self._faiss.search(queries.cpu().numpy(), k)
         if extra:
-            junk = exclude(0, len(queries), 0, len(self)).numpy()
+            junk = exclude(0, len(queries), 0, len(self)).cpu().numpy()
             drop = np.take_along_axis(junk, np.maximum(indices, 0), 1)
             drop &= indices >= 0
             order = np.argsort(drop, axis=1, kind='stable')

@@ -7,8 +7,9 @@ stable sort of each query's distance row.
 
 The search never holds a Q x G matrix. The gallery is read block by block
 (``block_elements // D`` rows, converted to float32 when it is stored as
-float16), each block against blocks of queries; a running top-k per query
-is merged with each block's top-k. Each distance becomes an int64 key
+float16; each block's norms computed once per gallery), each block against
+blocks of queries; a running top-k per query is merged with each block's
+top-k. Each distance becomes an int64 key
 ``(float bits << index bits) | gallery index``, so one integer ``topk``
 ranks by distance and then by index, exactly like the stable sort (the
 float bits of non-negative floats are ordered like the floats).
@@ -39,43 +40,77 @@ class TopK(NamedTuple):
     distances: torch.Tensor
 
 
+class GalleryBlocks:
+    """A gallery cut into row blocks, each block's distance term (squared
+    or inverse norms, G floats in all) computed once.
+
+    A gallery is searched many times; without the cache each search would
+    read the whole gallery twice (norms, then products), which doubles the
+    time of a single-query search.
+
+    Args:
+        gallery (Tensor): G x D float32 or float16 gallery.
+        metric (str): ``'euclidean'`` or ``'cosine'``.
+        block_elements (int): Entries per block (rows = this // D).
+    """
+
+    def __init__(self, gallery: torch.Tensor, metric: str = 'euclidean',
+                 block_elements: int = DEFAULT_BLOCK_ELEMENTS):
+        self.gallery = gallery
+        self.metric = check_metric(metric)
+        num, dim = gallery.shape
+        self.rows = max(1, min(num, block_elements // max(dim, 1)))
+        self.bounds = [(g0, min(g0 + self.rows, num))
+                       for g0 in range(0, num, self.rows)]
+        self.terms = [
+            PairwiseDistance(gallery[g0:g1].float(), metric).gallery_term
+            for g0, g1 in self.bounds
+        ]
+
+    def distance(self, block: int) -> PairwiseDistance:
+        """The evaluation's distance to one block, with its cached term
+        (the same numbers as ``PairwiseDistance(block rows, metric)``)."""
+        g0, g1 = self.bounds[block]
+        distance = PairwiseDistance.__new__(PairwiseDistance)
+        distance.gallery = self.gallery[g0:g1].float()
+        distance.metric = self.metric
+        distance.gallery_term = self.terms[block]
+        return distance
+
+
 def exact_topk(queries: torch.Tensor,
-               gallery: torch.Tensor,
+               gallery: GalleryBlocks,
                topk: int,
-               metric: str = 'euclidean',
                exclude: Optional[callable] = None,
                block_elements: int = DEFAULT_BLOCK_ELEMENTS) -> TopK:
     """The ``topk`` nearest gallery entries of each query.
 
     Args:
         queries (Tensor): Q x D float32 queries.
-        gallery (Tensor): G x D float32 or float16 gallery (float16 blocks
-            are converted to float32 before the distances).
+        gallery (GalleryBlocks): The gallery (float16 blocks are converted
+            to float32 before the distances) and its metric.
         topk (int): Entries per query (at most G are returned).
-        metric (str): ``'euclidean'`` (squared) or ``'cosine'``.
         exclude (callable, optional): ``exclude(q0, q1, g0, g1)`` -> bool
             (q1 - q0) x (g1 - g0) mask of pairs left out of the ranking
             (e.g. the evaluation's same-identity-same-camera entries).
-        block_elements (int): Bounds each block's size (see module doc).
+        block_elements (int): Bounds the distances of one block: query
+            rows = this // gallery block rows.
 
     Returns:
         TopK: Indices and distances, best first.
     """
-    check_metric(metric)
-    num_query, dim = queries.shape
-    num_gallery = len(gallery)
+    num_query = len(queries)
+    num_gallery = len(gallery.gallery)
     k = min(int(topk), num_gallery)
-    gallery_rows = max(1, min(num_gallery, block_elements // max(dim, 1)))
-    query_rows = max(1, block_elements // gallery_rows)
+    query_rows = max(1, block_elements // gallery.rows)
     col_bits = max(1, (num_gallery - 1).bit_length())
     if _FLOAT_BITS + col_bits > 63:
         raise ValueError(f'a gallery of {num_gallery} entries is too large '
                          'for one exact search; split it')
     best = torch.full((num_query, k), _EXCLUDED, dtype=torch.int64,
                       device=queries.device)
-    for g0 in range(0, num_gallery, gallery_rows):
-        g1 = min(g0 + gallery_rows, num_gallery)
-        distance = PairwiseDistance(gallery[g0:g1].float(), metric)
+    for block, (g0, g1) in enumerate(gallery.bounds):
+        distance = gallery.distance(block)
         index = torch.arange(g0, g1, device=queries.device)
         for q0 in range(0, num_query, query_rows):
             q1 = min(q0 + query_rows, num_query)
