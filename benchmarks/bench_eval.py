@@ -301,6 +301,15 @@ def bench_distributed(rows, size, name, mode):
                      f"{r['extra_mib']:.0f} MiB; metrics identical"))
 
 
+class PrintedRows(list):
+    """Table rows, printed as soon as they are measured (long runs)."""
+
+    def append(self, row):
+        name, seconds, ratio, notes = row
+        print(f'| {name} | {seconds:.2f} | {ratio} | {notes} |', flush=True)
+        super().append(row)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true',
@@ -315,7 +324,11 @@ def main():
         return peak_memory_child(*args.child)
     torch.set_num_threads(2)
     sizes = QUICK_SIZES if args.quick else SIZES
-    rows = []
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
+          f'median of {args.repeats}, 2048-d float32 features\n')
+    print('| case | seconds | ratio | notes |')
+    print('| --- | ---: | ---: | --- |', flush=True)
+    rows = PrintedRows()
 
     if 'market' not in args.skip:
         market = make_problem(**sizes['market'])
@@ -347,13 +360,6 @@ def main():
         bench_distributed(rows, sizes['market'], 'Market-size', 'plain')
         if not args.quick:
             bench_distributed(rows, sizes['market'], 'Market-size', 'rerank')
-
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-          f'median of {args.repeats}, 2048-d float32 features\n')
-    print('| case | seconds | ratio | notes |')
-    print('| --- | ---: | ---: | --- |')
-    for name, seconds, ratio, notes in rows:
-        print(f'| {name} | {seconds:.2f} | {ratio} | {notes} |')
 
 
 if __name__ == '__main__':

@@ -114,7 +114,7 @@ class ReIDMetric(BaseMetric):
                     camid=_as_int(sample['camid']),
                     is_query=bool(_as_int(sample['is_query'])),
                     img_path=str(sample.get('img_path', '')),
-                    pid_name=str(sample.get('pid_name') or '')))
+                    pid_name=_as_name(sample.get('pid_name'))))
 
     def evaluate(self, size: int) -> dict:
         """Metrics of the whole test set (see the class docstring).
@@ -201,3 +201,8 @@ def _as_int(value) -> int:
                              f'{tuple(value.shape)}')
         value = value.item()
     return int(value)
+
+
+def _as_name(value) -> str:
+    """A sample's ``pid_name``: '' where the data set has none."""
+    return '' if value is None else str(value)
