@@ -2,7 +2,9 @@
 default_scope = 'mmreid_dranet'
 # Reads model.num_classes from the training data and the train batch size
 # from the identity sampler (mmreid_dranet/engine/runner.py).
-runner_type = 'ReIDRunner'
+# The scope prefix finds it from any registry and any current default scope
+# (mmengine's root RUNNERS, as mmdet/mmpretrain train.py use, included).
+runner_type = 'mmreid_dranet.ReIDRunner'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -12,7 +12,7 @@ fills in
 - ``train_dataloader.batch_size`` as the sampler's ``num_ids x
   ins_per_id``.
 
-Configs name it with ``runner_type = 'ReIDRunner'`` (in
+Configs name it with ``runner_type = 'mmreid_dranet.ReIDRunner'`` (in
 ``_base_/default_runtime.py``), so ``tools/train.py``, ``mim train`` and any
 script that builds the runner the OpenMMLab way (``RUNNERS.build(cfg)``, or
 ``ReIDRunner.from_cfg(cfg)``) get the same config. mmengine's plain

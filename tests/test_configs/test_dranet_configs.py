@@ -53,7 +53,7 @@ def test_the_key_counter_sees_a_mirrored_value():
 def test_config_writes_each_value_once_and_builds(path):
     cfg = load_config(path)
     assert cfg.default_scope == 'mmreid_dranet'
-    assert cfg.runner_type == 'ReIDRunner'
+    assert cfg.runner_type == 'mmreid_dranet.ReIDRunner'
     counts = count_keys(cfg.model.to_dict(), {})
     for key in SHARED_KEYS:
         assert counts.get(key, 0) <= 1, (key, counts.get(key))

@@ -80,3 +80,15 @@ def test_unused_top_level_data_root_is_reported(synthetic_market_root,
     cfg.data_root = 'my/own/data'  # what a child config's variable does
     assert "data_root='my/own/data' is used by no dataset" in \
         warn_unused_data_root(cfg)
+
+
+def test_runner_type_resolves_from_any_registry_and_scope(
+        synthetic_market_root, tmp_path):
+    """mmdet/mmpretrain train.py build with mmengine's root RUNNERS, and an
+    earlier Runner may have left another default scope current."""
+    from mmengine.registry import RUNNERS as ROOT_RUNNERS
+    from mmengine.registry import DefaultScope
+    cfg = tiny_cfg(synthetic_market_root, tmp_path)
+    with DefaultScope.overwrite_default_scope('mmengine'):
+        runner = ROOT_RUNNERS.build(cfg)
+    assert isinstance(runner, ReIDRunner) and runner.model.num_classes == 8

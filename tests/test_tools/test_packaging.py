@@ -63,11 +63,11 @@ def test_development_install_resolves_mim_configs(tmp_path):
         import mmreid_dranet
         from mmengine.config import Config
         cfg = Config.fromfile('my_config.py')
-        print(cfg.default_scope, cfg.model.head.num_classes,
+        print(cfg.default_scope, cfg.runner_type,
               cfg.train_dataloader.dataset.type)
         ''')
     result = subprocess.run([sys.executable, '-c', probe], cwd=tmp_path,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == \
-        'mmreid_dranet 702 DukeMTMCReID'
+        'mmreid_dranet mmreid_dranet.ReIDRunner DukeMTMCReID'
