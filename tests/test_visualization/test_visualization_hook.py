@@ -2,11 +2,13 @@
 change, the ranked lists reach the visualizer's backends or --show-dir."""
 import importlib.util
 import os.path as osp
+import warnings
 
 import cv2
 import pytest
 
 from mmreid_dranet.engine import ReIDVisualizationHook
+from mmreid_dranet.evaluation import evaluate_reid, load_features
 from mmreid_dranet.utils import (build_runner, configure_device, load_config,
                                  set_data_root)
 
@@ -22,7 +24,7 @@ def _tiny_checkpoint(path):
     return module.save_tiny_checkpoint(path)
 
 
-def _test_run(root, checkpoint, work_dir, hook=None):
+def _test_run(root, checkpoint, work_dir, hook, dump_path):
     cfg = load_config(TINY_CONFIG)
     set_data_root(cfg, root)
     configure_device(cfg, launcher='none')
@@ -30,18 +32,26 @@ def _test_run(root, checkpoint, work_dir, hook=None):
     cfg.load_from = checkpoint
     cfg.model.num_classes = 8
     cfg.experiment_name = f'hook_test_{osp.basename(str(work_dir))}'
-    if hook is not None:
-        cfg.default_hooks.visualization.update(hook)
+    cfg.default_hooks.visualization.update(hook)
+    cfg.test_evaluator.dump_path = dump_path
     return build_runner(cfg).test()
 
 
 def test_hook_draws_through_the_visualizer_without_changing_numbers(
         synthetic_market_root, tmp_path):
     checkpoint = _tiny_checkpoint(str(tmp_path / 'tiny.pth'))
-    plain = _test_run(synthetic_market_root, checkpoint, tmp_path / 'plain')
+    dump = str(tmp_path / 'feats.npz')
     drawn = _test_run(synthetic_market_root, checkpoint, tmp_path / 'drawn',
-                      dict(enable=True, topk=4, num_queries=2))
-    assert drawn == plain
+                      dict(enable=True, topk=4, num_queries=2), dump)
+    # The numbers of the same embeddings without metric, hook or visualizer.
+    saved = load_features(dump)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        plain = evaluate_reid(saved['query_feats'], saved['gallery_feats'],
+                              saved['query_pids'], saved['gallery_pids'],
+                              saved['query_camids'], saved['gallery_camids'])
+    assert drawn == {f'reid/{k}': plain[k]
+                     for k in ('mAP', 'R1', 'R5', 'R10', 'mINP')}
     # No out_dir: the pictures went to the config's LocalVisBackend.
     stored = sorted((tmp_path / 'drawn').glob('*/vis_data/vis_image/*.png'))
     names = [p.name for p in stored]
@@ -51,9 +61,27 @@ def test_hook_draws_through_the_visualizer_without_changing_numbers(
     picture = cv2.imread(str(stored[0]))
     # query + 4 results at the default layout
     assert picture.shape[1] == 5 * (64 + 8 + 4) + 4 + 8
-    assert not list((tmp_path / 'plain').glob('*/vis_data/vis_image/*'))
 
 
 def test_hook_refuses_bad_values():
     with pytest.raises(ValueError, match='topk must be a positive int'):
         ReIDVisualizationHook(topk=0)
+
+
+def test_hook_draws_each_validation_into_its_step_folder(
+        synthetic_market_root, tmp_path):
+    cfg = load_config(TINY_CONFIG)
+    set_data_root(cfg, synthetic_market_root)
+    configure_device(cfg, launcher='none')
+    cfg.work_dir = str(tmp_path / 'train')
+    cfg.experiment_name = 'hook_val_test'
+    cfg.model.num_classes = 8
+    cfg.default_hooks.visualization.update(
+        enable=True, topk=3, num_queries=1, out_dir=str(tmp_path / 'vis'))
+    # The validation loop alone (as in training, at epoch 0): no training
+    # needed to check the hook's validation path.
+    build_runner(cfg).val()
+    drawn = sorted(p.name for p in (tmp_path / 'vis' / '0').glob('*.png'))
+    assert len(drawn) == 2
+    assert drawn[0].startswith('best_000_') and drawn[1].startswith(
+        'worst_000_')
