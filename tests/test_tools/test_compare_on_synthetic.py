@@ -49,7 +49,9 @@ def test_report_spread_and_noise_verdicts():
                run('A', 0, 51.5), run('A', 1, 52.5),
                run('B', 0, 70.0), run('B', 1, 71.0)]
     text = tool.report(results, ['DRANet', 'A', 'B'], 8)
-    assert '| DRANet | 51.0 +- 1.4 (50.0-52.0)' in text
+    assert '| DRANet | 2 | 51.0 +- 1.4 (50.0-52.0)' in text
+    single = tool.report(results[:3], ['DRANet', 'A'], 8)
+    assert '| A | 1 | 51.5 | 51.5 | 51.5 | 1 |' in single
     # 2 se = 2 * sqrt(2/2 + 0.5/2) = 2.2 for both: A +1.0 is noise.
     assert '- A: mAP +1.0 (2se 2.2, noise)' in text
     assert '- B: mAP +19.5 (2se 2.2, beyond)' in text

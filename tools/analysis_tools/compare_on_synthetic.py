@@ -116,8 +116,8 @@ def report(results, variants, epochs):
     lines = [f'{epochs} epochs, seeds '
              f"{sorted({r['seed'] for r in results})}; "
              'mean +- sample std (min-max) over seeds, %', '',
-             '| variant | mAP | R1 | mINP | s/run |',
-             '| --- | --- | --- | --- | --- |']
+             '| variant | runs | mAP | R1 | mINP | s/run |',
+             '| --- | --- | --- | --- | --- | --- |']
     by_variant = {
         name: [r for r in results if r['variant'] == name]
         for name in variants
@@ -126,9 +126,11 @@ def report(results, variants, epochs):
         cells = []
         for key in METRICS:
             mean, std, low, high = spread([r[key] for r in runs])
-            cells.append(f'{mean:.1f} +- {std:.1f} ({low:.1f}-{high:.1f})')
+            cells.append(f'{mean:.1f}' if len(runs) == 1 else
+                         f'{mean:.1f} +- {std:.1f} ({low:.1f}-{high:.1f})')
         seconds = statistics.fmean(r['seconds'] for r in runs)
-        lines.append(f"| {name} | {' | '.join(cells)} | {seconds:.0f} |")
+        lines.append(f"| {name} | {len(runs)} | {' | '.join(cells)} | "
+                     f'{seconds:.0f} |')
     reference = by_variant.get('DRANet')
     if reference and len(reference) > 1:
         lines += ['', 'Difference from DRANet (mean of the variant minus '
