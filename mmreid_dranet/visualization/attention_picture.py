@@ -4,7 +4,7 @@ Left to right: the input; the SIC activation (mean of S over channels) of
 each part overlaid on its stripe; the identity map H_n of the predicted
 identity and the RSAM mask (1 - H_n) ** alpha_s applied to the image (dark:
 what RSAM erases to make its spatial hard example); the same for the true
-identity when it is known; and per part the CIC channel mask m sorted, the
+identity when it is known and differs from the predicted one; and per part the CIC channel mask m sorted, the
 channels RCAM suppresses most (largest m) in red with their indices.
 Each map is upsampled into the pixel rows of its own stripe.
 """
@@ -147,9 +147,10 @@ def draw_attention(image: np.ndarray, attention: ImageAttention,
              (heat_overlay(tile, [(p.rows, _stretch(p.activation))
                                   for p in parts], height, layout),
               'SIC mean(S)')]
+    same = attention.true_label == attention.predicted_label
     for kind in ('predicted', 'true'):
-        if kind not in parts[0].identity_maps:
-            continue
+        if kind not in parts[0].identity_maps or (kind == 'true' and same):
+            continue  # a true identity that was predicted adds nothing
         short = 'pred' if kind == 'predicted' else 'true'
         tiles.append((heat_overlay(tile, [(p.rows, p.identity_maps[kind])
                                           for p in parts], height, layout),
@@ -193,7 +194,9 @@ def _identity_line(attention: ImageAttention) -> str:
         return 'no identity maps'
     text = (f'predicted id {attention.predicted_label} '
             f'(p={attention.predicted_prob:.2f})')
-    if attention.true_label is not None:
+    if attention.true_label == attention.predicted_label:
+        text += '   = true id'
+    elif attention.true_label is not None:
         text += f'   true id {attention.true_label}'
     return text + f'   alpha_s={attention.alpha_s:g}'
 

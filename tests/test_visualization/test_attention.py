@@ -235,3 +235,16 @@ def test_vis_attention_tool(synthetic_market_root, tmp_path, capsys):
     tile = AttentionLayout().gap + 64
     assert with_true.shape[1] - predicted_only.shape[1] == 2 * tile
     assert with_true.shape[0] < predicted_only.shape[0]  # no note line
+
+
+def test_true_identity_tiles_only_when_not_predicted():
+    attention = synthetic_attention(0, (0, 0))
+    for part in attention.parts:
+        part.identity_maps['true'] = part.identity_maps['predicted']
+        part.erase_masks['true'] = part.erase_masks['predicted']
+    widths = {}
+    for true_label in (1, 3):  # predicted_label is 1
+        attention.true_label = true_label
+        widths[true_label] = draw_attention(GREY, attention,
+                                            layout=LAYOUT).shape[1]
+    assert widths[3] - widths[1] == 2 * (LAYOUT.tile_width + LAYOUT.gap)

@@ -10,9 +10,9 @@ One ``<image>_attention.png`` per image (files or folders): the input as the
 model sees it; per part stripe the SIC activation (mean of S over its
 channels), the identity map H_n of the predicted identity and the image
 under the RSAM mask (1 - H_n) ** alpha_s (dark: what RSAM erases to make
-its spatial hard example); the same for the true identity when it is known;
-and the CIC channel mask m of each part sorted, the channels RCAM suppresses
-most (largest m) in red.
+its spatial hard example); the same for the true identity when it is known
+and not the predicted one; and the CIC channel mask m of each part sorted,
+the channels RCAM suppresses most (largest m) in red.
 
 The true identity is a training label, known for an image of the training
 split (by path), for a file named in the Market-1501 way (``0002_c1...``)
