@@ -316,7 +316,8 @@ def main():
                         help='small sizes, about a minute')
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--skip', nargs='*', default=[],
-                        choices=['market', 'msmt17', 'rerank', 'distributed'],
+                        choices=['market', 'msmt17-random', 'msmt17-trained',
+                                 'rerank', 'distributed'],
                         help='sections to leave out')
     parser.add_argument('--child', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -348,9 +349,10 @@ def main():
                      f"mAP {ours['mAP']:.2f}, R1 {ours['R1']:.2f}, mINP "
                      f"{ours['mINP']:.2f}; max diff to plain {diff:.1e}"))
         del market
-    if 'msmt17' not in args.skip:
+    if 'msmt17-random' not in args.skip:
         bench_msmt(rows, dict(sizes['msmt17'], random=True),
                    'random features', args.repeats)
+    if 'msmt17-trained' not in args.skip:
         bench_msmt(rows, sizes['msmt17'], 'trained-like', args.repeats)
     if 'rerank' not in args.skip:
         bench_rerank(rows, sizes['market'] if args.quick else

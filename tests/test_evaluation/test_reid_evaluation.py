@@ -10,20 +10,23 @@ from mmreid_dranet.evaluation import (compute_distance,
 from mmreid_dranet.evaluation.functional import ranking
 
 COUNTING_PATHS = {
-    # DENSE_FRACTION, _NUM_BUCKETS: the key path only; the bucket path only
-    # with coarse buckets (many entries compared exactly) and fine ones.
-    'keys': (2.0, 4096),
-    'buckets-coarse': (-1.0, 3),
-    'buckets-fine': (-1.0, 4096),
+    # DENSE_FRACTION, _NUM_BUCKETS, _BUCKET_PART_ELEMENTS: the key path
+    # only; the bucket path only with coarse buckets (many entries compared
+    # exactly), with fine ones, and by parts of a few rows.
+    'keys': (2.0, 4096, 1 << 21),
+    'buckets-coarse': (-1.0, 3, 1 << 21),
+    'buckets-fine': (-1.0, 4096, 1 << 21),
+    'buckets-parts': (-1.0, 64, 200),
 }
 
 
 @pytest.fixture(params=sorted(COUNTING_PATHS))
 def counting_path(request, monkeypatch):
     """Run a test through each way of counting the preceding entries."""
-    fraction, buckets = COUNTING_PATHS[request.param]
+    fraction, buckets, part = COUNTING_PATHS[request.param]
     monkeypatch.setattr(ranking, 'DENSE_FRACTION', fraction)
     monkeypatch.setattr(ranking, '_NUM_BUCKETS', buckets)
+    monkeypatch.setattr(ranking, '_BUCKET_PART_ELEMENTS', part)
     return request.param
 
 

@@ -31,6 +31,7 @@ _FLOAT_BITS = 31  # bits of a non-negative float32 pattern (sign bit is 0)
 DENSE_FRACTION = 0.125
 _PROBE_COLUMNS = 2048
 _NUM_BUCKETS = 4096
+_BUCKET_PART_ELEMENTS = 1 << 21
 
 
 class GalleryIdentityIndex:
@@ -189,13 +190,30 @@ def _bucket_candidates(dist: torch.Tensor, tau: torch.Tensor,
     entry in a lower bucket than a true match is closer than it, one in a
     higher bucket is farther. A histogram per row counts the former; only
     the entries sharing a bucket with a true match are compared exactly.
+    Rows go by parts of ``_BUCKET_PART_ELEMENTS`` entries, which bounds the
+    int64 bucket temporaries.
 
     Returns:
         tuple[Tensor]: ``exact`` (C x G bool, the entries to compare by
         key) and, for every true match (row-major order of ``is_match``),
         the number of non-member entries in lower buckets without a match.
     """
-    num_rows, num_gallery = dist.shape
+    rows_per_part = max(1, _BUCKET_PART_ELEMENTS // max(dist.shape[1], 1))
+    exact, lower = [], []
+    for s in range(0, len(dist), rows_per_part):
+        part = slice(s, s + rows_per_part)
+        part_exact, part_lower = _bucket_part(dist[part], tau[part],
+                                              cols[part], is_match[part],
+                                              is_member[part],
+                                              member_dist[part])
+        exact.append(part_exact)
+        lower.append(part_lower)
+    return torch.cat(exact), torch.cat(lower)
+
+
+def _bucket_part(dist, tau, cols, is_match, is_member, member_dist):
+    """:func:`_bucket_candidates` on a few rows."""
+    num_rows = len(dist)
     match_dist = torch.where(is_match, member_dist, float('inf'))
     lo = match_dist.amin(dim=1)
     lo = torch.where(lo < tau, lo, 0.0)  # also rows without a true match
