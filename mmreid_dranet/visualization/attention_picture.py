@@ -24,6 +24,8 @@ BAR_COLOR = (150, 150, 150)
 TOP_BAR_COLOR = (0, 0, 220)  # BGR red: channels RCAM suppresses most
 HEAT_WEIGHT = 0.5
 FONT = cv2.FONT_HERSHEY_SIMPLEX
+# (feature rows [start, end), h x w map) of each part stripe
+Stripes = Sequence[Tuple[Tuple[int, int], np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,7 @@ class AttentionLayout:
         return int(round(rows[0] * scale)), int(round(rows[1] * scale))
 
 
-def heat_overlay(tile: np.ndarray, stripes: Sequence[Tuple[Tuple[int, int],
-                                                              np.ndarray]],
+def heat_overlay(tile: np.ndarray, stripes: Stripes,
                  feature_height: int, layout: AttentionLayout) -> np.ndarray:
     """Colour each stripe's map (values in [0, 1]) over its own rows.
 
@@ -85,8 +86,7 @@ def heat_overlay(tile: np.ndarray, stripes: Sequence[Tuple[Tuple[int, int],
     return out
 
 
-def masked(tile: np.ndarray, stripes: Sequence[Tuple[Tuple[int, int],
-                                                      np.ndarray]],
+def masked(tile: np.ndarray, stripes: Stripes,
            feature_height: int, layout: AttentionLayout) -> np.ndarray:
     """The tile multiplied by each stripe's mask (0 erases to black)."""
     out = tile.astype(np.float32)
