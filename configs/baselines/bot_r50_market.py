@@ -3,32 +3,11 @@
 # Deep Person Re-identification", CVPRW 2019).
 _base_ = [
     '../_base_/models/bot_r50.py',
-    '../_base_/datasets/market1501.py',
+    # 256x128, flip, pad 10 + crop, random erasing (p 0.5, area 0.02-0.4,
+    # ImageNet-mean fill); P x K = 16 identities x 4 images = 64.
+    '../_base_/datasets/market1501_256x128.py',
     '../_base_/default_runtime.py',
 ]
-
-# 256x128, flip, pad 10 + crop, random erasing (p 0.5, area 0.02-0.4,
-# ImageNet-mean fill).
-train_pipeline = [
-    dict(type='StrictLoadImageFromFile'),
-    dict(type='Resize', scale=(128, 256)),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='mmpretrain.RandomCrop', crop_size=(256, 128), padding=10),
-    dict(type='mmpretrain.RandomErasing', erase_prob=0.5, min_area_ratio=0.02,
-         max_area_ratio=0.4, mode='const', fill_color=(104, 116, 124)),
-    dict(type='mmpretrain.PackInputs',
-         algorithm_keys=('pid', 'camid', 'is_query')),
-]
-test_pipeline = [
-    dict(type='StrictLoadImageFromFile'),
-    dict(type='Resize', scale=(128, 256)),
-    dict(type='mmpretrain.PackInputs',
-         algorithm_keys=('pid', 'camid', 'is_query')),
-]
-# P x K = 16 identities x 4 images = 64 (the base dataset's sampler).
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 
 # Adam at 3.5e-4 for every parameter (no lower backbone rate), weight decay
 # 5e-4; the center-loss centers without decay (they are targets, not

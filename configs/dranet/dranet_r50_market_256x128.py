@@ -1,22 +1,8 @@
-# DRANet on Market-1501 with 256x128 input (feature map 16x8).
-_base_ = ['./dranet_r50_market.py']
-
-train_pipeline = [
-    dict(type='StrictLoadImageFromFile'),
-    dict(type='Resize', scale=(128, 256)),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='mmpretrain.RandomCrop', crop_size=(256, 128), padding=10),
-    dict(type='mmpretrain.RandomErasing', erase_prob=0.5, min_area_ratio=0.02,
-         max_area_ratio=0.4, mode='const', fill_color=(104, 116, 124)),
-    dict(type='mmpretrain.PackInputs',
-         algorithm_keys=('pid', 'camid', 'is_query')),
+# DRANet, ResNet-50 (last stride 1), Market-1501, 256x128 input (feature map
+# 16x8), 60 epochs.
+_base_ = [
+    '../_base_/models/dranet_r50.py',
+    '../_base_/datasets/market1501_256x128.py',
+    '../_base_/schedules/sgd_60e_warmup.py',
+    '../_base_/default_runtime.py',
 ]
-test_pipeline = [
-    dict(type='StrictLoadImageFromFile'),
-    dict(type='Resize', scale=(128, 256)),
-    dict(type='mmpretrain.PackInputs',
-         algorithm_keys=('pid', 'camid', 'is_query', 'pid_name')),
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
