@@ -185,8 +185,8 @@ def _bucket_candidates(dist: torch.Tensor, tau: torch.Tensor,
 
     Each row's range ``[lo, tau]`` (lo: its smallest true-match distance, 0
     for a single match) is cut into ``_NUM_BUCKETS`` equal buckets. The map
-    from a distance to its bucket, ``floor((d - lo) * scale) + 1`` clamped to
-    ``[0, _NUM_BUCKETS + 1]``, is non-decreasing in float arithmetic, so an
+    from a distance to its bucket, ``floor((d - lo) * scale + 1.5)`` clamped
+    to ``[0, _NUM_BUCKETS + 1]``, is non-decreasing in float arithmetic, so an
     entry in a lower bucket than a true match is closer than it, one in a
     higher bucket is farther. A histogram per row counts the former; only
     the entries sharing a bucket with a true match are compared exactly.
@@ -221,8 +221,12 @@ def _bucket_part(dist, tau, cols, is_match, is_member, member_dist):
     # The floor on span keeps scale finite (coarser buckets, still exact).
     scale = torch.where(span > 0,
                         (_NUM_BUCKETS - 1) / span.clamp_min(1e-30), 0.0)
-    position = (dist - lo.unsqueeze(1)).mul_(scale.unsqueeze(1))
-    buckets = position.clamp_(-1, _NUM_BUCKETS).add_(1).to(torch.int64)
+    # Shifted by 1.5 buckets: lo lands in bucket 1 (bucket 0 is below lo),
+    # tau at B + 0.5 (bucket B, never the ignored B + 1); a subtraction
+    # and a product, each correctly rounded, keep the map non-decreasing.
+    origin = torch.where(span > 0, lo - 1.5 / scale.clamp_min(1e-30), lo)
+    position = (dist - origin.unsqueeze(1)).mul_(scale.unsqueeze(1))
+    buckets = position.clamp_(0, _NUM_BUCKETS + 1).to(torch.int64)
     del position
     rows = torch.arange(num_rows, device=dist.device).unsqueeze(1).expand_as(
         cols)
