@@ -71,11 +71,8 @@ class GalleryBlocks:
         """The evaluation's distance to one block, with its cached term
         (the same numbers as ``PairwiseDistance(block rows, metric)``)."""
         g0, g1 = self.bounds[block]
-        distance = PairwiseDistance.__new__(PairwiseDistance)
-        distance.gallery = self.gallery[g0:g1].float()
-        distance.metric = self.metric
-        distance.gallery_term = self.terms[block]
-        return distance
+        return PairwiseDistance(self.gallery[g0:g1].float(), self.metric,
+                                gallery_term=self.terms[block])
 
 
 def exact_topk(queries: torch.Tensor,

@@ -1,4 +1,6 @@
 """Query x gallery distances, computed in blocks of query rows."""
+from typing import Optional
+
 import torch
 
 from .inputs import squared_norms as row_squared_norms
@@ -26,16 +28,24 @@ class PairwiseDistance:
     Args:
         gallery (Tensor): G x D float32 gallery features.
         metric (str): ``'euclidean'`` or ``'cosine'``.
+        gallery_term (Tensor, optional): The G per-row terms of an earlier
+            ``PairwiseDistance`` of the same rows and metric (its
+            ``gallery_term``), to reuse instead of recomputing them.
     """
 
-    def __init__(self, gallery: torch.Tensor, metric: str = 'euclidean'):
+    def __init__(self,
+                 gallery: torch.Tensor,
+                 metric: str = 'euclidean',
+                 gallery_term: Optional[torch.Tensor] = None):
         self.gallery = gallery
         self.metric = check_metric(metric)
-        squared_norms = row_squared_norms(gallery)
-        if metric == 'euclidean':
-            self.gallery_term = squared_norms
+        if gallery_term is not None:
+            self.gallery_term = gallery_term
+        elif metric == 'euclidean':
+            self.gallery_term = row_squared_norms(gallery)
         else:
-            self.gallery_term = _inverse_norms(squared_norms, 'gallery')
+            self.gallery_term = _inverse_norms(row_squared_norms(gallery),
+                                               'gallery')
 
     def __call__(self, query: torch.Tensor) -> torch.Tensor:
         """Distances of a block of queries to the whole gallery.
