@@ -28,9 +28,11 @@ Prints a markdown table (medians of repeats where repeated). Usage:
 import argparse
 import json
 import os
+import os.path as osp
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 
@@ -38,6 +40,7 @@ import numpy as np
 import torch
 
 from mmreid_dranet.evaluation import compute_distance, evaluate_reid
+from mmreid_dranet.evaluation.functional.distance import inner_products
 
 SIZES = {
     'market': dict(num_query=3368, num_gallery=15913, num_ids=750,
@@ -87,11 +90,19 @@ def make_problem(num_query, num_gallery, num_ids, num_distractors, num_cams,
             q_cams, g_cams)
 
 
+def torch_distance(q_feats, g_feats):
+    """The whole distance matrix as torchreid computes it: torch's addmm
+    (MKL on the CPU)."""
+    norms = (q_feats.pow(2).sum(1, keepdim=True) +
+             g_feats.pow(2).sum(1).unsqueeze(0))
+    return torch.addmm(norms, q_feats, g_feats.t(), alpha=-2)
+
+
 def plain_evaluate(q_feats, g_feats, q_pids, g_pids, q_cams, g_cams,
-                   topk=(1, 5, 10), block=256):
+                   topk=(1, 5, 10), block=256, distance=torch_distance):
     """The toolboxes' way: whole distance matrix, argsort all of it, then
     junk removal and CMC / AP / INP (vectorised per block of queries)."""
-    dist = compute_distance(q_feats, g_feats).numpy()  # one matmul
+    dist = distance(q_feats, g_feats).numpy()  # one matmul
     indices = np.argsort(dist, axis=1)
     q_pids, g_pids = q_pids.numpy(), g_pids.numpy()
     q_cams, g_cams = q_cams.numpy(), g_cams.numpy()
@@ -118,35 +129,35 @@ def plain_evaluate(q_feats, g_feats, q_pids, g_pids, q_cams, g_cams,
 
 
 def bare_matmul(q_feats, g_feats, chunk_size):
+    """The chunked product ``evaluate_reid`` computes (same function, same
+    chunks), nothing kept."""
     for s in range(0, len(q_feats), chunk_size):
-        torch.mm(q_feats[s:s + chunk_size], g_feats.t())
+        inner_products(q_feats[s:s + chunk_size], g_feats)
 
 
-def timed_pair(first, second, repeats):
-    """Medians of interleaved runs of two functions (the machine is shared:
-    interleaving exposes both to the same load)."""
-    times, outs = ([], []), [None, None]
+def timed_group(functions, repeats):
+    """Medians of interleaved runs of functions (the machine is shared:
+    interleaving exposes all of them to the same load); the last outputs."""
+    times = [[] for _ in functions]
+    outs = [None] * len(functions)
     for _ in range(repeats):
-        for i, fn in enumerate((first, second)):
+        for i, fn in enumerate(functions):
             start = time.perf_counter()
             outs[i] = fn()
             times[i].append(time.perf_counter() - start)
-    return (statistics.median(times[0]), outs[0],
-            statistics.median(times[1]), outs[1])
+    return [statistics.median(t) for t in times], outs
+
+
+def timed_pair(first, second, repeats):
+    (t_first, t_second), (out_first, out_second) = timed_group(
+        (first, second), repeats)
+    return t_first, out_first, t_second, out_second
 
 
 def quiet_evaluate(*args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         return evaluate_reid(*args, **kwargs)
-
-
-def _rss_kib(field):
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    raise RuntimeError(f'{field} not in /proc/self/status')
 
 
 def stable_argsort_scores(distance_block, q_pids, g_pids, q_cams, g_cams):
@@ -194,7 +205,7 @@ def bare_all_pairs_product(problem, block_elements=1 << 24):
         for s in range(0, len(part), rows):
             block = part[s:s + rows]
             for other in samples:
-                torch.mm(block, other.t())
+                inner_products(block, other)
     return time.perf_counter() - start
 
 
@@ -228,8 +239,12 @@ def peak_memory_child(size_json, mode):
                             distributed=distributed)
     seconds = time.perf_counter() - start
     peak = _rss_kib('VmHWM')
-    print(json.dumps(dict(extra_mib=(peak - base) / 1024, seconds=seconds,
-                          mAP=result['mAP'], R1=result['R1'])))
+    rank = int(os.environ.get('RANK', '0'))
+    # One file per rank: the ranks share stdout, where lines can interleave.
+    with open(osp.join(os.environ['BENCH_RESULT_DIR'], f'rank{rank}.json'),
+              'w') as f:
+        json.dump(dict(extra_mib=(peak - base) / 1024, seconds=seconds,
+                       mAP=result['mAP'], R1=result['R1']), f)
     if distributed:
         torch.distributed.destroy_process_group()
 
@@ -243,12 +258,50 @@ def measure_in_child(size, mode, processes=0, threads=2):
                    f'--master_port={29400 + os.getpid() % 500}'] + child
     else:
         command = [sys.executable] + child
-    env = dict(os.environ, BENCH_THREADS=str(threads),
-               OMP_NUM_THREADS=str(threads))
-    out = subprocess.run(command, check=True, capture_output=True, text=True,
-                         env=env).stdout
-    return [json.loads(line) for line in out.splitlines()
-            if line.startswith('{')]
+    with tempfile.TemporaryDirectory() as result_dir:
+        env = dict(os.environ, BENCH_THREADS=str(threads),
+                   OMP_NUM_THREADS=str(threads), BENCH_RESULT_DIR=result_dir)
+        subprocess.run(command, check=True, capture_output=True, text=True,
+                       env=env)
+        results = []
+        for rank in range(max(processes, 1)):
+            with open(osp.join(result_dir, f'rank{rank}.json')) as f:
+                results.append(json.load(f))
+    return results
+
+
+def bench_market(rows, size, repeats):
+    """evaluate_reid against the plain evaluator, with torchreid's product
+    and with ours, and the two bare products."""
+    market = make_problem(**size)
+    q_feats, g_feats = market[:2]
+    (t_torch_mm, t_our_mm, t_plain, t_plain_ours, t_ours), outs = timed_group(
+        (lambda: torch.mm(q_feats, g_feats.t()),
+         lambda: inner_products(q_feats, g_feats),
+         lambda: plain_evaluate(*market),
+         lambda: plain_evaluate(*market, distance=compute_distance),
+         lambda: quiet_evaluate(*market)), repeats)
+    plain, ours = outs[2], outs[4]
+    # Same protocol; the last digits may differ where float32 rounding
+    # of the full vs the chunked product swaps two near-tied distances.
+    diff = max(abs(plain[k] - ours[k]) for k in plain)
+    assert diff < 1e-3, (plain, ours)
+    shape = f"{size['num_query']} x {size['num_gallery']}"
+    rows.append((f'Market-size {shape}: bare product, torch.mm', t_torch_mm,
+                 '', ''))
+    rows.append((f'Market-size {shape}: bare product, ours (inner_products)',
+                 t_our_mm, f'{t_our_mm / t_torch_mm:.3f} of torch.mm', ''))
+    rows.append((f'Market-size {shape}: plain full-argsort evaluator '
+                 '(torchreid-style addmm product)', t_plain, '', ''))
+    rows.append((f'Market-size {shape}: plain full-argsort evaluator, '
+                 'our product', t_plain_ours,
+                 f'{t_plain_ours / t_plain:.3f} of plain', ''))
+    rows.append((f'Market-size {shape}: evaluate_reid', t_ours,
+                 f'{t_ours / t_plain:.3f} of plain, {t_ours / t_plain_ours:.3f}'
+                 ' of plain with our product',
+                 f"mAP {ours['mAP']:.2f}, R1 {ours['R1']:.2f}, mINP "
+                 f"{ours['mINP']:.2f}; max diff to plain {diff:.1e}; "
+                 f'{t_ours / t_our_mm:.2f} x our bare product'))
 
 
 def bench_msmt(rows, size, name, repeats):
@@ -332,23 +385,7 @@ def main():
     rows = PrintedRows()
 
     if 'market' not in args.skip:
-        market = make_problem(**sizes['market'])
-        t_plain, plain, t_ours, ours = timed_pair(
-            lambda: plain_evaluate(*market), lambda: quiet_evaluate(*market),
-            args.repeats)
-        # Same protocol; the last digits may differ where float32 rounding
-        # of the full vs the chunked product swaps two near-tied distances.
-        diff = max(abs(plain[k] - ours[k]) for k in plain)
-        assert diff < 1e-3, (plain, ours)
-        shape = (f"{sizes['market']['num_query']} x "
-                 f"{sizes['market']['num_gallery']}")
-        rows.append((f'Market-size {shape}: plain full argsort evaluator',
-                     t_plain, '', ''))
-        rows.append((f'Market-size {shape}: evaluate_reid', t_ours,
-                     f'{t_ours / t_plain:.3f} of plain',
-                     f"mAP {ours['mAP']:.2f}, R1 {ours['R1']:.2f}, mINP "
-                     f"{ours['mINP']:.2f}; max diff to plain {diff:.1e}"))
-        del market
+        bench_market(rows, sizes['market'], args.repeats)
     if 'msmt17-random' not in args.skip:
         bench_msmt(rows, dict(sizes['msmt17'], random=True),
                    'random features', args.repeats)

@@ -1,4 +1,5 @@
 """Query x gallery distances, computed in blocks of query rows."""
+import functools
 from typing import Optional
 
 import torch
@@ -59,14 +60,71 @@ class PairwiseDistance:
         query_norms = query.pow(2).sum(dim=1)
         if self.metric == 'euclidean':
             _check_no_overflow(query_norms, self.gallery_term)
-            dist = torch.addmm(self.gallery_term.unsqueeze(0), query,
-                               self.gallery.t(), alpha=-2)
+            # -2 q is exact in float32, so this is |g|^2 - 2 q.g in one
+            # product, as addmm(alpha=-2) gives it.
+            dist = inner_products(query * -2, self.gallery,
+                                  bias=self.gallery_term)
             dist.add_(query_norms.unsqueeze(1))
         else:
             query = query * _inverse_norms(query_norms, 'query').unsqueeze(1)
-            dist = torch.mm(query, self.gallery.t())
+            dist = inner_products(query, self.gallery)
             dist.mul_(self.gallery_term.unsqueeze(0)).neg_().add_(1)
         return dist.clamp_min_(0)
+
+
+def inner_products(query: torch.Tensor,
+                   gallery: torch.Tensor,
+                   bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """``query @ gallery.T (+ bias)``, through oneDNN on the CPU.
+
+    torch's CPU ``mm`` calls MKL, which takes a slow code path on AMD
+    processors; oneDNN's float32 matmul (shipped inside torch) picks its
+    kernel by instruction set instead: 2.3x faster for a Market-size
+    product on an AMD EPYC with AVX-512 (``benchmarks/bench_eval.py``), with
+    float32 accumulation (same precision class as MKL) and without copying
+    the gallery. Other devices and dtypes, and a torch without the oneDNN
+    op, use ``torch.addmm`` / ``torch.mm``.
+
+    Args:
+        query (Tensor): C x D features.
+        gallery (Tensor): G x D features.
+        bias (Tensor, optional): G values added to every row.
+
+    Returns:
+        Tensor: C x G products.
+    """
+    if (query.device.type == 'cpu' and query.dtype == torch.float32
+            and gallery.dtype == torch.float32 and query.numel()
+            and gallery.numel() and _onednn_matmul_works()):
+        return _onednn_linear(query.contiguous(), gallery.contiguous(), bias)
+    if bias is None:
+        return torch.mm(query, gallery.t())
+    return torch.addmm(bias.unsqueeze(0), query, gallery.t())
+
+
+def _onednn_linear(query, gallery, bias):
+    return torch.ops.mkldnn._linear_pointwise(query, gallery, bias, 'none',
+                                              [], '')
+
+
+@functools.lru_cache(maxsize=None)
+def _onednn_matmul_works() -> bool:
+    # The op is internal to torch (inductor uses it): check once that it
+    # exists and gives torch.mm's numbers before relying on it.
+    if not (torch.backends.mkldnn.is_available()
+            and hasattr(torch.ops.mkldnn, '_linear_pointwise')):
+        return False
+    gen = torch.Generator().manual_seed(0)
+    query = torch.randn(5, 33, generator=gen)
+    gallery = torch.randn(7, 33, generator=gen)
+    bias = torch.randn(7, generator=gen)
+    try:
+        got = _onednn_linear(query, gallery, bias)
+    except RuntimeError:
+        return False
+    return (got.shape == (5, 7) and got.layout == torch.strided
+            and torch.allclose(got, torch.addmm(bias, query, gallery.t()),
+                               rtol=1e-5, atol=1e-5))
 
 
 def compute_distance(query: torch.Tensor,
