@@ -131,6 +131,7 @@ def rss_kib(field):
 def search_child(args_json):
     """In a fresh process: search speed and peak memory of one gallery."""
     from mmreid_dranet.apis import ReIDGallery
+    from mmreid_dranet.evaluation.functional.distance import inner_products
     spec = json.loads(args_json)
     torch.set_num_threads(2)
     feats, centres = clustered_gallery(spec['num'], spec['dim'],
@@ -153,7 +154,7 @@ def search_child(args_json):
     rows = max(1, (1 << 24) // spec['dim'])
     start = time.perf_counter()
     for g0 in range(0, len(gallery), rows):
-        torch.mm(queries, gallery.embeddings[g0:g0 + rows].float().t())
+        inner_products(queries, gallery.embeddings[g0:g0 + rows].float())
     bare_s = time.perf_counter() - start
     print(json.dumps(dict(
         batch_qps=spec['num_queries'] / batch_s, single_qps=1 / single_s,
@@ -245,6 +246,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--skip', nargs='*', default=[],
+                        choices=['inferencer', 'search', 'agreement', 'onnx'],
+                        help='sections to leave out')
     parser.add_argument('--search-child', help=argparse.SUPPRESS)
     args = parser.parse_args()
     warnings.simplefilter('ignore')
@@ -259,6 +263,8 @@ def main():
     models = [('demo R18/2 128x64', DEMO_CONFIG, num_images)]
     if not args.quick:
         models.append(('paper R50 384x128', PAPER_CONFIG, 64))
+    if 'inferencer' in args.skip:
+        models = []
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_images(tmp, num_images)
         for name, config, num in models:
@@ -274,7 +280,7 @@ def main():
               '| storage | gallery GiB | batch queries/s | bare products '
               'queries/s | 1-query queries/s | peak RSS GiB | peak beyond '
               'gallery MiB |', '| --- | --- | --- | --- | --- | --- | --- |']
-    for dtype in ('float32', 'float16'):
+    for dtype in () if 'search' in args.skip else ('float32', 'float16'):
         r = run_child(dict(num=num, dim=dim, dtype=dtype,
                            num_queries=num_queries))
         lines.append(f'| {dtype} | {r["gallery_gib"]:.2f} | '
@@ -287,17 +293,19 @@ def main():
               'queries (against float32 exact)\n',
               '| search | top-1 agreement | top-10 overlap | seconds |',
               '| --- | --- | --- | --- |']
-    for name, (top1, overlap, seconds) in ranking_agreement(
-            small, dim, 256).items():
+    agreement = {} if 'agreement' in args.skip else ranking_agreement(
+        small, dim, 256)
+    for name, (top1, overlap, seconds) in agreement.items():
         lines.append(f'| {name} | {top1:.4f} | {overlap:.4f} | '
                      f'{seconds:.2f} |')
 
-    ort, pt, diff = bench_onnx(num_images, 32, args.repeats)
-    lines += ['', '### onnxruntime vs PyTorch (CPU, demo model, batch 32, '
-              'flip + L2 in the graph)\n',
-              '| onnxruntime img/s | PyTorch img/s | ratio | max abs diff |',
-              '| --- | --- | --- | --- |',
-              f'| {ort:.1f} | {pt:.1f} | {ort / pt:.2f} | {diff:.2g} |']
+    if 'onnx' not in args.skip:
+        ort, pt, diff = bench_onnx(num_images, 32, args.repeats)
+        lines += ['', '### onnxruntime vs PyTorch (CPU, demo model, batch '
+                  '32, flip + L2 in the graph)\n',
+                  '| onnxruntime img/s | PyTorch img/s | ratio | max abs '
+                  'diff |', '| --- | --- | --- | --- |',
+                  f'| {ort:.1f} | {pt:.1f} | {ort / pt:.2f} | {diff:.2g} |']
     print('\n'.join(lines))
 
 
