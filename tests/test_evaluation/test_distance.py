@@ -1,3 +1,5 @@
+import platform
+
 import pytest
 import torch
 
@@ -13,10 +15,12 @@ def _features(rows, dim=48, seed=0):
 
 def test_onednn_product_is_used_where_torch_ships_it():
     # The speed of the CPU evaluation rests on this path: a torch upgrade
-    # that drops the op should fail here, not silently slow down.
-    if not torch.backends.mkldnn.is_available():
-        pytest.skip('this torch has no oneDNN')
-    assert distance_module._onednn_matmul_works()
+    # that drops or breaks the op should fail here, not silently slow down.
+    ships_op = (torch.backends.mkldnn.is_available()
+                and hasattr(torch.ops.mkldnn, '_linear_pointwise'))
+    if platform.machine().lower() in ('x86_64', 'amd64'):
+        assert ships_op, 'the x86-64 torch wheels ship oneDNN'
+    assert distance_module._onednn_matmul_works() == ships_op
 
 
 @pytest.mark.parametrize('with_bias', [False, True])
