@@ -256,48 +256,51 @@ def main():
         return search_child(args.search_child)
     torch.manual_seed(0)
     num_images = 128 if args.quick else 512
-    lines = ['### Inferencer vs bare model forward (CPU, '
-             f'{torch.get_num_threads()} threads, batch 32, flip + L2)\n',
-             '| model | images | inferencer img/s | bare forward img/s | '
-             'ratio |', '| --- | --- | --- | --- | --- |']
-    models = [('demo R18/2 128x64', DEMO_CONFIG, num_images)]
-    if not args.quick:
-        models.append(('paper R50 384x128', PAPER_CONFIG, 64))
-    if 'inferencer' in args.skip:
-        models = []
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = write_images(tmp, num_images)
-        for name, config, num in models:
-            api, bare = bench_inferencer(config, paths[:num], 32,
-                                         args.repeats)
-            lines.append(f'| {name} | {num} | {api:.1f} | {bare:.1f} | '
-                         f'{api / bare:.2f} |')
+    lines = []
+    if 'inferencer' not in args.skip:
+        lines += ['### Inferencer vs bare model forward (CPU, '
+                  f'{torch.get_num_threads()} threads, batch 32, flip + L2)\n',
+                  '| model | images | inferencer img/s | bare forward img/s '
+                  '| ratio |', '| --- | --- | --- | --- | --- |']
+        models = [('demo R18/2 128x64', DEMO_CONFIG, num_images)]
+        if not args.quick:
+            models.append(('paper R50 384x128', PAPER_CONFIG, 64))
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = write_images(tmp, num_images)
+            for name, config, num in models:
+                api, bare = bench_inferencer(config, paths[:num], 32,
+                                             args.repeats)
+                lines.append(f'| {name} | {num} | {api:.1f} | {bare:.1f} | '
+                             f'{api / bare:.2f} |')
 
     num, dim = (50_000, 3072) if args.quick else (1_000_000, 3072)
     num_queries = 64
-    lines += ['', f'### Gallery search, {num:,} x {dim} (exact, blocked, '
-              f'top-10; batch of {num_queries} queries and 1 query)\n',
-              '| storage | gallery GiB | batch queries/s | bare products '
-              'queries/s | 1-query queries/s | peak RSS GiB | peak beyond '
-              'gallery MiB |', '| --- | --- | --- | --- | --- | --- | --- |']
-    for dtype in () if 'search' in args.skip else ('float32', 'float16'):
-        r = run_child(dict(num=num, dim=dim, dtype=dtype,
-                           num_queries=num_queries))
-        lines.append(f'| {dtype} | {r["gallery_gib"]:.2f} | '
-                     f'{r["batch_qps"]:.1f} | {r["bare_qps"]:.1f} | '
-                     f'{r["single_qps"]:.2f} | '
-                     f'{r["peak_gib"]:.2f} | {r["extra_mib"]:.0f} |')
+    if 'search' not in args.skip:
+        lines += ['', f'### Gallery search, {num:,} x {dim} (exact, '
+                  f'blocked, top-10; batch of {num_queries} queries and 1 '
+                  'query)\n',
+                  '| storage | gallery GiB | batch queries/s | bare products '
+                  'queries/s | 1-query queries/s | peak RSS GiB | peak '
+                  'beyond gallery MiB |',
+                  '| --- | --- | --- | --- | --- | --- | --- |']
+        for dtype in ('float32', 'float16'):
+            r = run_child(dict(num=num, dim=dim, dtype=dtype,
+                               num_queries=num_queries))
+            lines.append(f'| {dtype} | {r["gallery_gib"]:.2f} | '
+                         f'{r["batch_qps"]:.1f} | {r["bare_qps"]:.1f} | '
+                         f'{r["single_qps"]:.2f} | '
+                         f'{r["peak_gib"]:.2f} | {r["extra_mib"]:.0f} |')
 
-    small = 20_000 if args.quick else 200_000
-    lines += ['', f'### Ranking effect, {small:,} x {dim} gallery, 256 '
-              'queries (against float32 exact)\n',
-              '| search | top-1 agreement | top-10 overlap | seconds |',
-              '| --- | --- | --- | --- |']
-    agreement = {} if 'agreement' in args.skip else ranking_agreement(
-        small, dim, 256)
-    for name, (top1, overlap, seconds) in agreement.items():
-        lines.append(f'| {name} | {top1:.4f} | {overlap:.4f} | '
-                     f'{seconds:.2f} |')
+    if 'agreement' not in args.skip:
+        small = 20_000 if args.quick else 200_000
+        lines += ['', f'### Ranking effect, {small:,} x {dim} gallery, 256 '
+                  'queries (against float32 exact)\n',
+                  '| search | top-1 agreement | top-10 overlap | seconds |',
+                  '| --- | --- | --- | --- |']
+        for name, (top1, overlap, seconds) in ranking_agreement(
+                small, dim, 256).items():
+            lines.append(f'| {name} | {top1:.4f} | {overlap:.4f} | '
+                         f'{seconds:.2f} |')
 
     if 'onnx' not in args.skip:
         ort, pt, diff = bench_onnx(num_images, 32, args.repeats)
