@@ -41,6 +41,7 @@ import torch
 
 from mmreid_dranet.evaluation import compute_distance, evaluate_reid
 from mmreid_dranet.evaluation.functional.distance import inner_products
+from mmreid_dranet.utils.distributed import release_process_group
 
 SIZES = {
     'market': dict(num_query=3368, num_gallery=15913, num_ids=750,
@@ -245,8 +246,7 @@ def peak_memory_child(size_json, mode):
               'w') as f:
         json.dump(dict(extra_mib=(peak - base) / 1024, seconds=seconds,
                        mAP=result['mAP'], R1=result['R1']), f)
-    if distributed:
-        torch.distributed.destroy_process_group()
+    release_process_group()
 
 
 def measure_in_child(size, mode, processes=0, threads=2):

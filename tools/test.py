@@ -15,6 +15,7 @@ from mmreid_dranet.utils.checkpoint import check_checkpoint_complete
 from mmreid_dranet.utils.config import (add_common_arguments,
                                         apply_common_arguments, build_runner,
                                         load_config, set_work_dir)
+from mmreid_dranet.utils.distributed import release_process_group
 from mmreid_dranet.utils.num_classes import num_classes_from_checkpoint
 
 
@@ -95,6 +96,7 @@ def main(argv=None):
     except (FileNotFoundError, ValueError) as error:
         sys.exit(f'error: {error}')
     build_runner(cfg).test()
+    release_process_group()
 
 
 if __name__ == '__main__':

@@ -15,6 +15,7 @@ from mmreid_dranet.utils.checkpoint import (check_checkpoint_complete,
 from mmreid_dranet.utils.config import (add_common_arguments,
                                         apply_common_arguments, build_runner,
                                         load_config, set_work_dir)
+from mmreid_dranet.utils.distributed import release_process_group
 
 
 def parse_args(argv=None):
@@ -102,6 +103,7 @@ def main(argv=None):
         print(message, file=sys.stderr)
         return
     build_runner(cfg).train()
+    release_process_group()
 
 
 if __name__ == '__main__':

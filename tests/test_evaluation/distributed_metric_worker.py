@@ -15,6 +15,7 @@ from mmengine.evaluator import Evaluator
 
 from mmreid_dranet.evaluation import ReIDMetric
 from mmreid_dranet.evaluation.functional import reid_evaluation, rerank_steps
+from mmreid_dranet.utils.distributed import release_process_group
 
 # Small row blocks, so that the re-ranking's neighbour search and weights
 # have several blocks to share out (the test uses the same value).
@@ -64,7 +65,7 @@ def main(out_prefix, options):
         metrics = evaluator.evaluate(size)
     with open(f'{out_prefix}.{rank}.json', 'w') as f:
         json.dump(dict(metrics=metrics, ranked=sum(ranked)), f)
-    torch.distributed.destroy_process_group()
+    release_process_group()
 
 
 if __name__ == '__main__':
