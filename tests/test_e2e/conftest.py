@@ -28,8 +28,10 @@ class ToolRunner:
             return str(sock.getsockname()[1])
 
     def env(self, **extra):
+        # PYTHONFAULTHANDLER: a crashing or aborting tool prints where.
         env = dict(os.environ, PYTHON=sys.executable, PORT=self.free_port(),
-                   OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
+                   OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1',
+                   PYTHONFAULTHANDLER='1')
         env.update(extra)
         return env
 

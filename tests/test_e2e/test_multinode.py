@@ -3,7 +3,10 @@
 Each launch is one node with one process (gloo on CPU); node 0 hosts the
 rendezvous at ``MASTER_ADDR:PORT``, as on a real two-machine job.
 """
+import os
 import os.path as osp
+import signal
+import subprocess
 import sys
 
 import numpy as np
@@ -17,7 +20,20 @@ def _launch_two_nodes(tools, script_args):
                                   MASTER_ADDR='127.0.0.1', PORT=port))
         for rank in (0, 1)
     ]
-    outputs = [node.communicate(timeout=300)[0] for node in nodes]
+    try:
+        outputs = [node.communicate(timeout=300)[0] for node in nodes]
+    except subprocess.TimeoutExpired:
+        # Both sessions, so that no torchrun is left waiting at its exit
+        # barrier; the outputs show which node stopped where.
+        for node in nodes:
+            try:
+                os.killpg(node.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        outputs = [node.communicate()[0] for node in nodes]
+        raise AssertionError('a node did not finish in 300 s:\n' + '\n'.join(
+            f'--- node {rank}:\n{output[-3000:]}'
+            for rank, output in enumerate(outputs)))
     for rank, (node, output) in enumerate(zip(nodes, outputs)):
         assert node.returncode == 0, f'node {rank}:\n{output[-4000:]}'
     return outputs
