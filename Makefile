@@ -4,17 +4,19 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-REQS := requirements/cpu.txt requirements/tests.txt requirements/runtime.txt setup.py
+REQS := requirements/cpu.txt requirements/tests.txt requirements/docs.txt \
+	requirements/runtime.txt setup.py
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: install test demo bench clean-venv
+.PHONY: install test demo bench docs clean-venv
 
 install: $(STAMP)
 
 $(STAMP): $(REQS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/cpu.txt -r requirements/tests.txt
+	$(PY) -m pip install --quiet -r requirements/cpu.txt \
+		-r requirements/tests.txt -r requirements/docs.txt
 	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
 	touch $(STAMP)
 
@@ -23,6 +25,10 @@ test: install
 
 demo: install
 	$(PY) tools/demo.py
+
+# The documentation site; warnings are errors.
+docs: install
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs/en docs/en/_build/html
 
 bench: install
 	$(PY) benchmarks/run_all.py

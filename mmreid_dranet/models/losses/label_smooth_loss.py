@@ -21,10 +21,9 @@ class LabelSmoothLoss(_MMPretrainLabelSmooth):
     In the ``mmreid_dranet`` scope ``type='LabelSmoothLoss'`` builds this
     class; ``'mmpretrain.LabelSmoothLoss'`` still builds the original.
 
-    Args:
-        As mmpretrain's ``LabelSmoothLoss`` (``label_smooth_val``,
-        ``num_classes``, ``use_sigmoid``, ``mode``, ``reduction``,
-        ``loss_weight``, ``class_weight``, ``pos_weight``).
+    The arguments are those of mmpretrain's ``LabelSmoothLoss``
+    (``label_smooth_val``, ``num_classes``, ``use_sigmoid``, ``mode``,
+    ``reduction``, ``loss_weight``, ``class_weight``, ``pos_weight``).
     """
 
     def generate_one_hot_like_label(self, label: torch.Tensor

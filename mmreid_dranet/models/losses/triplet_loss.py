@@ -84,7 +84,8 @@ class TripletLoss(nn.Module):
             Defaults to 'mean'.
         loss_weight (float): Factor of the loss. Defaults to 1.
         loss_name (str): Key of the loss in a head's loss dict (must start
-            with 'loss_' for mmengine to sum it). Defaults to 'loss_triplet'.
+            with ``loss_`` for mmengine to sum it). Defaults to
+            ``'loss_triplet'``.
     """
 
     def __init__(self,
