@@ -14,8 +14,9 @@ import pytest
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DOCS = osp.join(REPO, 'docs', 'en')
 
-# A code block marked runnable is preceded by this HTML comment (invisible in
-# the rendered page): <!-- runnable: tests/test_docs/test_code_blocks.py ... -->
+# A code block marked runnable is preceded by this HTML comment (invisible
+# in the rendered page):
+# <!-- runnable: tests/test_docs/test_code_blocks.py runs this block -->
 RUNNABLE_MARK = '<!-- runnable:'
 _FENCE = re.compile(r'^```(\S*)\s*$')
 
