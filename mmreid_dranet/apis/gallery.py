@@ -285,8 +285,9 @@ class ReIDGallery:
         Returns:
             ndarray: The picture, uint8 BGR.
         """
-        from mmreid_dranet.visualization.ranked_list import (
-            RankListLayout, draw_ranked_list, read_image)
+        from mmreid_dranet.visualization.ranked_list import (RankListLayout,
+                                                             draw_ranked_list,
+                                                             read_image)
         kept = result.indices[row] >= 0
         indices = result.indices[row][kept]
         missing = [i for i in indices if not self.paths[i]]

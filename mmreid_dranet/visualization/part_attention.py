@@ -131,13 +131,13 @@ def dra_attention(model: torch.nn.Module,
     results = []
     for i in range(num):
         parts = []
-        for (part, maps, erase), stripe_rows in zip(per_part, rows):
+        for (part, maps, erase), part_rows in zip(per_part, rows):
             chosen = {'predicted': i} if has_maps else {}
             if i in known:
                 chosen['true'] = known.index(i)
             parts.append(
                 PartAttention(
-                    rows=stripe_rows,
+                    rows=part_rows,
                     activation=_numpy(part.spatial[i].mean(0)),
                     channel_mask=_numpy(part.channel_mask[i]),
                     identity_maps={k: _numpy(maps[k][j])

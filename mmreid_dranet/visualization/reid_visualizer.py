@@ -128,7 +128,8 @@ class ReIDVisualizer(Visualizer):
                                   topk: int = 10,
                                   name: str = 'rank_comparison',
                                   step: int = 0,
-                                  out_file: Optional[str] = None) -> np.ndarray:
+                                  out_file: Optional[str] = None
+                                  ) -> np.ndarray:
         """The ranked lists of one query under several models, one above
         the other (the paper's Fig. 4 for any two models).
 

@@ -7,9 +7,8 @@ import pytest
 import torch
 
 from mmreid_dranet.apis import ReIDGallery
-from mmreid_dranet.evaluation import (DEFAULT_BLOCK_ELEMENTS,
-                                      compute_distance, evaluate_reid,
-                                      load_features)
+from mmreid_dranet.evaluation import (DEFAULT_BLOCK_ELEMENTS, compute_distance,
+                                      evaluate_reid, load_features)
 from mmreid_dranet.visualization.ranked_list import (MATCH_COLOR,
                                                      MISMATCH_COLOR,
                                                      QUERY_COLOR,

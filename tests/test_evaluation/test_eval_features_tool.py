@@ -5,8 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from mmreid_dranet.evaluation import (AQEOptions, RerankOptions,
-                                      evaluate_reid, save_features)
+from mmreid_dranet.evaluation import (AQEOptions, RerankOptions, evaluate_reid,
+                                      save_features)
 
 TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools',
                 'eval_features.py')

@@ -6,8 +6,7 @@ import torch
 
 from mmreid_dranet.evaluation import (AQEOptions, ReIDEvaluationResult,
                                       RerankOptions, compute_distance,
-                                      evaluate_distance_matrix,
-                                      evaluate_reid)
+                                      evaluate_distance_matrix, evaluate_reid)
 from mmreid_dranet.evaluation.functional import ranking
 
 COUNTING_PATHS = {
@@ -116,8 +115,10 @@ def test_real_valued_features_numpy_and_torch_agree(counting_path):
             *[torch.from_numpy(a) for a in labels], topk=(1, 3, 20))
     assert_same(from_numpy, expected)
     assert from_torch.metrics == from_numpy.metrics
-    assert set(from_numpy.metrics) == {'R1', 'R3', 'R20', 'mAP', 'mINP',
-                               'num_valid_queries', 'num_skipped_queries'}
+    assert set(from_numpy.metrics) == {
+        'R1', 'R3', 'R20', 'mAP', 'mINP', 'num_valid_queries',
+        'num_skipped_queries'
+    }
 
 
 def test_distance_matrix_with_many_ties(counting_path):

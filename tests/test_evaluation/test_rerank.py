@@ -2,9 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmreid_dranet.evaluation import (RerankOptions,
-                                      evaluate_distance_matrix, evaluate_reid,
-                                      k_reciprocal_rerank)
+from mmreid_dranet.evaluation import (RerankOptions, evaluate_distance_matrix,
+                                      evaluate_reid, k_reciprocal_rerank)
 
 
 def authors_rerank(query, gallery, k1, k2, lambda_value):

@@ -8,8 +8,8 @@ import cv2
 import pytest
 
 from mmreid_dranet.engine import ReIDVisualizationHook
-from mmreid_dranet.evaluation import (ReIDMetric, evaluate_reid,
-                                      load_features, take_rankings)
+from mmreid_dranet.evaluation import (ReIDMetric, evaluate_reid, load_features,
+                                      take_rankings)
 from mmreid_dranet.utils import (build_runner, configure_device, load_config,
                                  set_data_root)
 

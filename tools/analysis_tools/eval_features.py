@@ -16,8 +16,8 @@ import warnings
 import numpy as np
 
 from mmreid_dranet.evaluation import (DISTANCE_METRICS, RERANK_VARIANTS,
-                                      AQEOptions, RerankOptions,
-                                      evaluate_reid, load_features)
+                                      AQEOptions, RerankOptions, evaluate_reid,
+                                      load_features)
 
 
 def parse_args(argv=None):

@@ -49,8 +49,8 @@ def main(argv=None) -> list:
     visualizer = ReIDVisualizer.get_instance('visualize_ranks')
     written = visualizer.visualize_ranked_lists(
         ranking, args.topk, args.num_queries, out_dir=args.out_dir)
-    print(f'mAP {evaluation.metrics["mAP"]:.2f}: wrote {len(written)} pictures to '
-          f'{args.out_dir}')
+    print(f'mAP {evaluation.metrics["mAP"]:.2f}: wrote {len(written)} '
+          f'pictures to {args.out_dir}')
     return written
 
 

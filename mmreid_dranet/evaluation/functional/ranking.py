@@ -26,6 +26,7 @@ from typing import NamedTuple, Tuple
 import torch
 
 from .retrieval import FLOAT_BITS, distance_keys, index_bits, is_junk
+
 # Above this share of candidates (entries <= tau), the block is counted with
 # per-row bucket histograms (see _bucket_candidates) instead of keys.
 DENSE_FRACTION = 0.125

@@ -41,10 +41,9 @@ import torch
 from .distance import check_metric
 from .distributed_rows import split_rows
 from .inputs import as_feature_tensor, options_from_cfg
-from .rerank_steps import (AllSamples, expanded_sets,
-                           nearest_neighbours, query_expansion,
-                           reciprocal_sets, row_block, segment_starts,
-                           set_weights)
+from .rerank_steps import (AllSamples, expanded_sets, nearest_neighbours,
+                           query_expansion, reciprocal_sets, row_block,
+                           segment_starts, set_weights)
 
 RERANK_VARIANTS = ('authors', 'paper')
 # (query entry, gallery entry) pairs of V handled at once (~6 arrays each).
