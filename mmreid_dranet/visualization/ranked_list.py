@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 import torch
 
-from mmreid_dranet.evaluation.functional.retrieval import is_junk
+from mmreid_dranet.evaluation.functional.retrieval import (is_junk,
+                                                           is_true_match)
 
 MATCH_COLOR = (0, 200, 0)  # BGR
 MISMATCH_COLOR = (0, 0, 230)
@@ -81,7 +82,8 @@ def ranked_gallery(dist_row: torch.Tensor, query_pid: int, query_camid: int,
     cams = np.asarray(gallery_camids.cpu())
     kept = np.flatnonzero(~is_junk(query_pid, query_camid, pids, cams))
     order = kept[np.argsort(dist_row[kept], kind='stable')[:topk]]
-    return order, pids[order] == query_pid, dist_row[order]
+    is_match = is_true_match(query_pid, query_camid, pids[order], cams[order])
+    return order, is_match, dist_row[order]
 
 
 def draw_ranked_list(query_img: np.ndarray,
