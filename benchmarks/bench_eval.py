@@ -39,7 +39,8 @@ import warnings
 import numpy as np
 import torch
 
-from mmreid_dranet.evaluation import compute_distance, evaluate_reid
+from mmreid_dranet.evaluation import (RerankOptions, compute_distance,
+                                      evaluate_reid)
 from mmreid_dranet.evaluation.functional.distance import inner_products
 from mmreid_dranet.utils.distributed import release_process_group
 
@@ -186,11 +187,10 @@ def check_against_stable_argsort(problem, num_checked):
     q_feats, g_feats, q_pids, g_pids, q_cams, g_cams = problem
     sub = (q_feats[:num_checked], g_feats, q_pids[:num_checked], g_pids,
            q_cams[:num_checked], g_cams)
-    ours = quiet_evaluate(*sub, return_scores=True)
-    ap, first = stable_argsort_scores(ours['distance_block'], *sub[2:])
-    same = (np.array_equal(ours['scores'].first_match_rank, first) and
-            np.allclose(ours['scores'].ap, ap, rtol=1e-12, atol=0,
-                        equal_nan=True))
+    ours = quiet_evaluate(*sub, return_distances=True)
+    ap, first = stable_argsort_scores(ours.distance_block, *sub[2:])
+    same = (np.array_equal(ours.first_match_rank, first) and
+            np.allclose(ours.ap, ap, rtol=1e-12, atol=0, equal_nan=True))
     assert same, 'evaluate_reid differs from the stable-argsort reference'
     return num_checked
 
@@ -236,8 +236,9 @@ def peak_memory_child(size_json, mode):
     problem = make_problem(**json.loads(size_json))
     base = _reset_peak()
     start = time.perf_counter()
-    result = quiet_evaluate(*problem, rerank=mode == 'rerank',
-                            distributed=distributed)
+    result = quiet_evaluate(
+        *problem, rerank=RerankOptions() if mode == 'rerank' else None,
+        distributed=distributed).metrics
     seconds = time.perf_counter() - start
     peak = _rss_kib('VmHWM')
     rank = int(os.environ.get('RANK', '0'))
@@ -280,7 +281,7 @@ def bench_market(rows, size, repeats):
          lambda: inner_products(q_feats, g_feats),
          lambda: plain_evaluate(*market),
          lambda: plain_evaluate(*market, distance=compute_distance),
-         lambda: quiet_evaluate(*market)), repeats)
+         lambda: quiet_evaluate(*market).metrics), repeats)
     plain, ours = outs[2], outs[4]
     # Same protocol; the last digits may differ where float32 rounding
     # of the full vs the chunked product swaps two near-tied distances.
@@ -309,7 +310,7 @@ def bench_msmt(rows, size, name, repeats):
     chunk = max(1, (1 << 24) // len(problem[1]))
     t_mm, _, t_ours, ours = timed_pair(
         lambda: bare_matmul(problem[0], problem[1], chunk),
-        lambda: quiet_evaluate(*problem), repeats)
+        lambda: quiet_evaluate(*problem).metrics, repeats)
     checked = check_against_stable_argsort(
         problem, min(2 * chunk, size["num_query"]))
     del problem

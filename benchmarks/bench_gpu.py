@@ -137,8 +137,9 @@ def bench_evaluation(args):
                   q_cams[:chunk], g_cams)  # warm-up (kernels, allocator)
     bare_product()
     t_bare, _ = timed(bare_product, args.synchronize, args.eval_repeats)
-    t_eval, result = timed(lambda: evaluate_reid(q_feats, g_feats, *labels),
-                           args.synchronize, args.eval_repeats)
+    t_eval, result = timed(
+        lambda: evaluate_reid(q_feats, g_feats, *labels).metrics,
+        args.synchronize, args.eval_repeats)
     shape = f'{len(q_feats)} x {len(g_feats)} x {q_feats.size(1)}'
     return [
         f'| eval {shape}: bare chunked product ({chunk} rows) | '

@@ -151,7 +151,7 @@ def search_child(args_json):
     single_s = time.perf_counter() - start
     peak = rss_kib('VmHWM')
     # The lower bound: the bare products over the same gallery blocks.
-    rows = max(1, (1 << 24) // spec['dim'])
+    rows = max(1, gallery.block_elements // spec['dim'])
     start = time.perf_counter()
     for g0 in range(0, len(gallery), rows):
         inner_products(queries, gallery.embeddings[g0:g0 + rows].float())

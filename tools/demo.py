@@ -58,7 +58,7 @@ def chance_level(embeddings_file, seed):
         rng.standard_normal((len(arrays['query_pids']), dim)),
         rng.standard_normal((len(arrays['gallery_pids']), dim)),
         arrays['query_pids'], arrays['gallery_pids'],
-        arrays['query_camids'], arrays['gallery_camids'])
+        arrays['query_camids'], arrays['gallery_camids']).metrics
 
 
 def main():
@@ -77,7 +77,10 @@ def main():
     cfg.load_from = checkpoint
     embeddings_file = osp.join(args.work_dir, 'embeddings.npz')
     ranked_lists_dir = osp.join(args.work_dir, 'ranked_lists')
-    cfg.test_evaluator.update(dump_path=embeddings_file)
+    cfg.test_evaluator = [
+        cfg.test_evaluator,
+        dict(type='DumpReIDEmbeddings', out_file=embeddings_file)
+    ]
     cfg.default_hooks.visualization.update(
         enable=True, out_dir=ranked_lists_dir, num_queries=8)
     metrics = build_runner(cfg).test()

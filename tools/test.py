@@ -65,10 +65,15 @@ def merge_args(cfg, args):
         raise ValueError('--out, --show-dir and --rerank need a ReIDMetric '
                          'in test_evaluator.')
     for metric in reid_metrics:
-        if args.out:
-            metric['dump_path'] = args.out
         if args.rerank:
             metric['rerank'] = True
+    if args.out:
+        # The embeddings as the (first) ReIDMetric evaluates them.
+        cfg.test_evaluator = list(evaluators) + [
+            dict(type='DumpReIDEmbeddings', out_file=args.out,
+                 normalize_features=reid_metrics[0].get(
+                     'normalize_features', False))
+        ]
     if args.show_dir:
         show_ranked_lists(cfg, args.show_dir, args.show_topk)
     return apply_common_arguments(cfg, args)

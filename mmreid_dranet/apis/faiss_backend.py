@@ -7,8 +7,12 @@ evaluation's distances: squared L2 (``IndexFlatL2``) for ``'euclidean'``,
 computes them with its own kernels, so distances agree with the exact
 search to float rounding, and entries whose distances tie (or differ by a
 rounding error) may come in another order; the exact search is the
-reference.
+reference. Pairs left out of the ranking (the protocol's junk, see
+:func:`mmreid_dranet.evaluation.junk_exclusion`) are over-fetched and
+dropped, since faiss cannot mask pairs.
 """
+from typing import Callable, Optional
+
 import numpy as np
 
 from mmreid_dranet.evaluation.functional.distance import check_metric
@@ -60,9 +64,36 @@ class FaissSearcher:
             vectors = vectors / norms
         return vectors
 
-    def search(self, queries: np.ndarray, topk: int):
+    def search(self, queries: np.ndarray, topk: int,
+               exclude: Optional[Callable] = None):
         """Indices (Q x k int64, -1 pads) and distances (Q x k float32,
-        inf pads) of the ``topk`` nearest entries, best first."""
+        inf pads) of the ``topk`` nearest entries, best first.
+
+        Args:
+            queries (ndarray): Q x D queries.
+            topk (int): Entries per query (at most G).
+            exclude (callable, optional): ``exclude(q0, q1, g0, g1)`` ->
+                bool mask of pairs left out (as in :func:`exact_topk`).
+        """
+        num_gallery = self.index.ntotal
+        junk = None if exclude is None else np.asarray(
+            exclude(0, len(queries), 0, num_gallery).cpu())
+        # Over-fetch by each query's number of left-out entries.
+        extra = 0 if junk is None else int(junk.sum(axis=1).max())
+        k = min(topk + extra, num_gallery)
+        indices, distances = self._search(queries, k)
+        if extra:
+            drop = np.take_along_axis(junk, np.maximum(indices, 0), 1)
+            drop &= indices >= 0
+            order = np.argsort(drop, axis=1, kind='stable')
+            indices = np.take_along_axis(indices, order, 1)
+            distances = np.take_along_axis(distances, order, 1)
+            dropped = np.take_along_axis(drop, order, 1)
+            indices[dropped], distances[dropped] = -1, np.inf
+        kept = min(topk, num_gallery)
+        return indices[:, :kept], distances[:, :kept]
+
+    def _search(self, queries: np.ndarray, topk: int):
         scores, indices = self.index.search(self._prepare(queries), topk)
         if self.metric == 'cosine':
             distances = 1 - scores

@@ -11,14 +11,14 @@ from mmreid_dranet.evaluation.functional.inputs import (as_feature_tensor,
                                                         as_label_tensor,
                                                         check_same_length,
                                                         row_blocks)
-from .search import DEFAULT_BLOCK_ELEMENTS, GalleryBlocks, exact_topk
+from mmreid_dranet.evaluation.functional.retrieval import (
+    DEFAULT_BLOCK_ELEMENTS, FEATURE_FILE_KEYS, GALLERY_FILE_KEYS)
+from mmreid_dranet.evaluation.functional.search import (GalleryBlocks,
+                                                        exact_topk,
+                                                        junk_exclusion)
 
 STORAGE_DTYPES = {'float32': torch.float32, 'float16': torch.float16}
 BACKENDS = ('exact', 'faiss')
-# Keys of a saved gallery; the first four are also the gallery side of the
-# npz of `tools/test.py --out`, so either file loads.
-GALLERY_KEYS = ('gallery_feats', 'gallery_paths', 'gallery_pids',
-                'gallery_camids', 'gallery_names', 'metric')
 
 
 class SearchResult(NamedTuple):
@@ -166,7 +166,7 @@ class ReIDGallery:
             raise FileNotFoundError(f'gallery file not found: {path!r}')
         with np.load(path, allow_pickle=False) as data:
             files = set(data.files)
-            if 'query_feats' in files:  # a tools/test.py --out file
+            if FEATURE_FILE_KEYS[0] in files:  # a tools/test.py --out file
                 from mmreid_dranet.evaluation import load_features
                 arrays = load_features(path)
                 # '' for every entry: a data set with integer ids only.
@@ -179,9 +179,9 @@ class ReIDGallery:
             if side != 'gallery' or 'gallery_feats' not in files:
                 raise ValueError(
                     f'{path} is neither a saved gallery (keys '
-                    f'{GALLERY_KEYS}) nor a tools/test.py --out file; it '
-                    f'holds {sorted(files)}')
-            arrays = {k: data[k] for k in GALLERY_KEYS if k in files}
+                    f'{GALLERY_FILE_KEYS}) nor a tools/test.py --out file; '
+                    f'it holds {sorted(files)}')
+            arrays = {k: data[k] for k in GALLERY_FILE_KEYS if k in files}
         kwargs.setdefault('metric', str(arrays.get('metric', 'euclidean')))
         stored = str(arrays['gallery_feats'].dtype)
         kwargs.setdefault('dtype',
@@ -236,7 +236,8 @@ class ReIDGallery:
                 'same model')
         exclude = self._junk_mask(query_pids, query_camids, len(queries))
         if self._faiss is not None:
-            indices, distances = self._faiss_search(queries, topk, exclude)
+            indices, distances = self._faiss.search(queries.cpu().numpy(),
+                                                    topk, exclude)
         else:
             if self._blocks is None:
                 self._blocks = GalleryBlocks(self.embeddings, self.metric,
@@ -263,31 +264,7 @@ class ReIDGallery:
                              'query_camids').to(self.pids.device)
         check_same_length(('queries', range(num_query)), ('query_pids', qp),
                           ('query_camids', qc))
-
-        def exclude(q0, q1, g0, g1):
-            return ((qp[q0:q1, None] == self.pids[None, g0:g1]) &
-                    (qc[q0:q1, None] == self.camids[None, g0:g1]))
-
-        return exclude
-
-    def _faiss_search(self, queries, topk, exclude):
-        # Over-fetch by each query's number of left-out entries, then drop
-        # them (faiss cannot mask pairs).
-        extra = 0 if exclude is None else int(
-            exclude(0, len(queries), 0, len(self)).sum(dim=1).max())
-        k = min(topk + extra, len(self))
-        indices, distances = self._faiss.search(queries.cpu().numpy(), k)
-        if extra:
-            junk = exclude(0, len(queries), 0, len(self)).cpu().numpy()
-            drop = np.take_along_axis(junk, np.maximum(indices, 0), 1)
-            drop &= indices >= 0
-            order = np.argsort(drop, axis=1, kind='stable')
-            indices = np.take_along_axis(indices, order, 1)
-            distances = np.take_along_axis(distances, order, 1)
-            dropped = np.take_along_axis(drop, order, 1)
-            indices[dropped], distances[dropped] = -1, np.inf
-        return indices[:, :min(topk, len(self))], \
-            distances[:, :min(topk, len(self))]
+        return junk_exclusion(qp, qc, self.pids, self.camids)
 
     def draw(self, query_image: Union[str, np.ndarray], result: SearchResult,
              row: int = 0, query_pid: Optional[int] = None,
@@ -308,8 +285,9 @@ class ReIDGallery:
         Returns:
             ndarray: The picture, uint8 BGR.
         """
-        from mmreid_dranet.visualization.ranked_list import (
-            RankListLayout, draw_ranked_list, read_image)
+        from mmreid_dranet.visualization.ranked_list import (RankListLayout,
+                                                             draw_ranked_list,
+                                                             read_image)
         kept = result.indices[row] >= 0
         indices = result.indices[row][kept]
         missing = [i for i in indices if not self.paths[i]]

@@ -6,11 +6,11 @@ from .part_attention import ImageAttention, PartAttention, dra_attention
 from .ranked_list import (RankListLayout, draw_ranked_list, file_stem,
                           ranked_gallery, read_image, select_queries,
                           select_queries_by_difference, stack_pictures)
-from .reid_visualizer import RANKING_KEYS, ReIDVisualizer
+from .reid_visualizer import ReIDVisualizer
 from .sample_grid import draw_sample_grid
 
 __all__ = [
-    'ReIDVisualizer', 'RANKING_KEYS', 'RankListLayout', 'draw_ranked_list',
+    'ReIDVisualizer', 'RankListLayout', 'draw_ranked_list',
     'ranked_gallery', 'read_image', 'select_queries',
     'select_queries_by_difference', 'stack_pictures', 'file_stem',
     'AttentionLayout', 'draw_attention', 'ImageAttention', 'PartAttention',

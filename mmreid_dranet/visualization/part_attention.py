@@ -78,6 +78,7 @@ def dra_attention(model: torch.nn.Module,
     """
     from mmreid_dranet.models.necks import DRANeck
     from mmreid_dranet.models.necks.dra_part import reverse_mask
+    from mmreid_dranet.models.utils import stripe_rows
 
     neck = getattr(model, 'neck', None)
     if not isinstance(neck, DRANeck):
@@ -101,8 +102,7 @@ def dra_attention(model: torch.nn.Module,
         feature = feats[-1] if isinstance(feats, (tuple, list)) else feats
         out = neck.forward_train(feats)
         height = feature.size(2)
-        bounds = torch.tensor_split(torch.arange(height), neck.num_parts)
-        rows = [(int(b[0]), int(b[-1]) + 1) for b in bounds]
+        rows = stripe_rows(height, neck.num_parts)
         predicted = prob = None
         if has_maps:
             logits = torch.stack([p.identity_logits for p in out.parts])
@@ -131,13 +131,13 @@ def dra_attention(model: torch.nn.Module,
     results = []
     for i in range(num):
         parts = []
-        for (part, maps, erase), stripe_rows in zip(per_part, rows):
+        for (part, maps, erase), part_rows in zip(per_part, rows):
             chosen = {'predicted': i} if has_maps else {}
             if i in known:
                 chosen['true'] = known.index(i)
             parts.append(
                 PartAttention(
-                    rows=stripe_rows,
+                    rows=part_rows,
                     activation=_numpy(part.spatial[i].mean(0)),
                     channel_mask=_numpy(part.channel_mask[i]),
                     identity_maps={k: _numpy(maps[k][j])

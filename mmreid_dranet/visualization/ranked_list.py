@@ -15,6 +15,9 @@ import cv2
 import numpy as np
 import torch
 
+from mmreid_dranet.evaluation.functional.retrieval import (is_junk,
+                                                           is_true_match)
+
 MATCH_COLOR = (0, 200, 0)  # BGR
 MISMATCH_COLOR = (0, 0, 230)
 UNKNOWN_COLOR = (160, 160, 160)  # neutral: no identity to compare
@@ -61,7 +64,7 @@ def ranked_gallery(dist_row: torch.Tensor, query_pid: int, query_camid: int,
                    topk: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The first ``topk`` entries of one query's evaluated ranking.
 
-    Same protocol as the evaluation: same-pid-same-camera entries removed,
+    Same protocol as the evaluation: its junk (:func:`is_junk`) removed,
     equal distances in gallery order.
 
     Args:
@@ -77,9 +80,10 @@ def ranked_gallery(dist_row: torch.Tensor, query_pid: int, query_camid: int,
     dist_row = dist_row.detach().cpu().numpy()
     pids = np.asarray(gallery_pids.cpu())
     cams = np.asarray(gallery_camids.cpu())
-    kept = np.flatnonzero(~((pids == query_pid) & (cams == query_camid)))
+    kept = np.flatnonzero(~is_junk(query_pid, query_camid, pids, cams))
     order = kept[np.argsort(dist_row[kept], kind='stable')[:topk]]
-    return order, pids[order] == query_pid, dist_row[order]
+    is_match = is_true_match(query_pid, query_camid, pids[order], cams[order])
+    return order, is_match, dist_row[order]
 
 
 def draw_ranked_list(query_img: np.ndarray,

@@ -9,6 +9,7 @@ import torch
 from mmengine.dist import master_only
 from mmengine.visualization import Visualizer
 
+from mmreid_dranet.evaluation.functional.results import EvaluatedRanking
 from mmreid_dranet.registry import VISUALIZERS
 from .attention_picture import AttentionLayout, draw_attention
 from .part_attention import ImageAttention
@@ -16,11 +17,6 @@ from .ranked_list import (RankListLayout, draw_ranked_list, file_stem,
                           ranked_gallery, read_image, select_queries,
                           stack_pictures)
 from .sample_grid import draw_sample_grid
-
-# What ReIDMetric keeps of an evaluation for the ranked-list pictures.
-RANKING_KEYS = ('ap', 'distance_block', 'query_pids', 'query_camids',
-                'gallery_pids', 'gallery_camids', 'query_paths',
-                'gallery_paths')
 
 
 @VISUALIZERS.register_module()
@@ -79,7 +75,7 @@ class ReIDVisualizer(Visualizer):
 
     @master_only
     def visualize_ranked_lists(self,
-                               ranking: dict,
+                               ranking: EvaluatedRanking,
                                topk: int = 10,
                                num_queries: int = 20,
                                out_dir: Optional[str] = None,
@@ -89,11 +85,11 @@ class ReIDVisualizer(Visualizer):
         ``best_NNN_<query>``.
 
         Args:
-            ranking (dict): The keys of ``RANKING_KEYS``: per-query ``ap``
-                (NaN: no true match), ``distance_block`` ``(start, end) ->
-                (end-start) x G`` distances that were ranked, the ids and
-                the image paths of both sides (what
-                ``ReIDMetric.last_ranking`` holds).
+            ranking (EvaluatedRanking): What an evaluation ranked:
+                per-query ``ap`` (NaN: no true match), the
+                ``distance_block`` that was ranked, the ids and the image
+                paths of both sides (what a :class:`ReIDMetric` publishes,
+                or :meth:`EvaluatedRanking.from_arrays` of a feature file).
             topk (int): Gallery images per picture.
             num_queries (int): Worst and best queries drawn (each).
             out_dir (str, optional): Write ``<name>.png`` files here instead
@@ -104,16 +100,16 @@ class ReIDVisualizer(Visualizer):
             list[str]: The files written (with ``out_dir``) or the picture
             names, worst first.
         """
-        missing = [k for k in RANKING_KEYS if k not in ranking]
-        if missing:
-            raise KeyError(f'ranking lacks {missing}; expected {RANKING_KEYS}')
-        ap = np.asarray(ranking['ap'])
+        if not isinstance(ranking, EvaluatedRanking):
+            raise TypeError('ranking must be an EvaluatedRanking, got '
+                            f'{type(ranking).__name__}')
+        ap = np.asarray(ranking.ap)
         worst, best = select_queries(ap, num_queries)
         written = []
         for group, indices in (('worst', worst), ('best', best)):
             for number, query in enumerate(indices):
                 query = int(query)
-                path = str(ranking['query_paths'][query])
+                path = str(ranking.query_paths[query])
                 name = f'{group}_{number:03d}_{file_stem(path)}'
                 out_file = osp.join(out_dir, f'{name}.png') if out_dir \
                     else None
@@ -126,18 +122,19 @@ class ReIDVisualizer(Visualizer):
 
     @master_only
     def visualize_rank_comparison(self,
-                                  rankings: Sequence[dict],
+                                  rankings: Sequence[EvaluatedRanking],
                                   query: int,
                                   model_names: Sequence[str],
                                   topk: int = 10,
                                   name: str = 'rank_comparison',
                                   step: int = 0,
-                                  out_file: Optional[str] = None) -> np.ndarray:
+                                  out_file: Optional[str] = None
+                                  ) -> np.ndarray:
         """The ranked lists of one query under several models, one above
         the other (the paper's Fig. 4 for any two models).
 
         Args:
-            rankings (Sequence[dict]): One ``ranking`` (as in
+            rankings (Sequence[EvaluatedRanking]): One ranking (as in
                 :meth:`visualize_ranked_lists`) per model, same split.
             query (int): Query index.
             model_names (Sequence[str]): Shown in each row's title.
@@ -191,16 +188,16 @@ class ReIDVisualizer(Visualizer):
         return self._publish(draw_sample_grid(tiles, labels, cols), name,
                              step, out_file, show, wait_time)
 
-    def _ranked_tiles(self, ranking: dict, query: int, topk: int) -> tuple:
+    def _ranked_tiles(self, ranking: EvaluatedRanking, query: int,
+                      topk: int) -> tuple:
         """Query image, gallery images, match flags, distances."""
         order, is_match, dists = ranked_gallery(
-            ranking['distance_block'](query, query + 1)[0],
-            int(ranking['query_pids'][query]),
-            int(ranking['query_camids'][query]),
-            torch.as_tensor(ranking['gallery_pids']),
-            torch.as_tensor(ranking['gallery_camids']), topk)
-        return (read_image(str(ranking['query_paths'][query])),
-                [read_image(str(ranking['gallery_paths'][i]))
+            ranking.distance_block(query, query + 1)[0],
+            int(ranking.query_pids[query]), int(ranking.query_camids[query]),
+            torch.as_tensor(ranking.gallery_pids),
+            torch.as_tensor(ranking.gallery_camids), topk)
+        return (read_image(str(ranking.query_paths[query])),
+                [read_image(str(ranking.gallery_paths[i]))
                  for i in order], is_match, dists)
 
     def _publish(self, picture: np.ndarray, name: str, step: int,
@@ -223,7 +220,7 @@ class ReIDVisualizer(Visualizer):
         return rgb
 
 
-def _rank_title(ranking: dict, query: int) -> str:
-    ap = float(np.asarray(ranking['ap'])[query])
-    return (f'pid {int(ranking["query_pids"][query])} cam '
-            f'{int(ranking["query_camids"][query])}  AP {ap * 100:.1f}%')
+def _rank_title(ranking: EvaluatedRanking, query: int) -> str:
+    ap = float(np.asarray(ranking.ap)[query])
+    return (f'pid {int(ranking.query_pids[query])} cam '
+            f'{int(ranking.query_camids[query])}  AP {ap * 100:.1f}%')

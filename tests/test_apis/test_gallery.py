@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from mmreid_dranet.apis import ReIDGallery
-from mmreid_dranet.evaluation import (compute_distance, evaluate_reid,
-                                      load_features)
+from mmreid_dranet.evaluation import (DEFAULT_BLOCK_ELEMENTS, compute_distance,
+                                      evaluate_reid, load_features)
 from mmreid_dranet.visualization.ranked_list import (MATCH_COLOR,
                                                      MISMATCH_COLOR,
                                                      QUERY_COLOR,
@@ -38,11 +38,11 @@ def test_ranking_equals_evaluate_reid(test_out_npz, metric):
     evaluation = evaluate_reid(
         data['query_feats'], data['gallery_feats'], data['query_pids'],
         data['gallery_pids'], data['query_camids'], data['gallery_camids'],
-        metric=metric, return_scores=True)
+        metric=metric, return_distances=True)
     q_pids = torch.as_tensor(data['query_pids'])
     q_cams = torch.as_tensor(data['query_camids'])
     # The distances evaluate_reid scored (one block of all queries here).
-    ranked = evaluation['distance_block'](0, len(q_pids))
+    ranked = evaluation.distance_block(0, len(q_pids))
     for q in range(len(q_pids)):
         order, _, dists = ranked_gallery(
             ranked[q], int(q_pids[q]),
@@ -58,7 +58,7 @@ def test_ranking_equals_evaluate_reid(test_out_npz, metric):
     top1_hits = data['gallery_pids'][result.indices[:, 0]] == \
         data['query_pids']
     np.testing.assert_array_equal(
-        top1_hits, evaluation['scores'].first_match_rank == 1)
+        top1_hits, evaluation.first_match_rank == 1)
 
 
 def test_ties_keep_gallery_order_and_blocks_change_nothing():
@@ -70,7 +70,7 @@ def test_ties_keep_gallery_order_and_blocks_change_nothing():
     for metric in ('euclidean', 'cosine'):
         expected, dists = stable_reference(query, gallery, metric, 12)
         assert list(expected[0, :4]) == [7, 40, 120, 250]
-        for block_elements in (1 << 24, 16 * 50, 16):
+        for block_elements in (DEFAULT_BLOCK_ELEMENTS, 16 * 50, 16):
             found = ReIDGallery(gallery, metric=metric,
                                 block_elements=block_elements).search(
                                     query, topk=12)

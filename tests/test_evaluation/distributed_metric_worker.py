@@ -2,8 +2,10 @@
 
 Usage: torchrun --nproc_per_node=N distributed_metric_worker.py OUT OPTIONS
 Each rank feeds the samples mmengine's DefaultSampler gives it (padded to a
-multiple of the world size) to a ReIDMetric built with the JSON ``OPTIONS``,
-and writes ``OUT.<rank>.json``: its metrics and how many queries it ranked.
+multiple of the world size) to a ReIDMetric built with the JSON ``OPTIONS``
+(and, with ``OPTIONS['dump']``, to a DumpReIDEmbeddings writing
+``OUT.npz``), and writes ``OUT.<rank>.json``: its metrics and how many
+queries it ranked.
 """
 import json
 import sys
@@ -13,7 +15,7 @@ import numpy as np
 import torch
 from mmengine.evaluator import Evaluator
 
-from mmreid_dranet.evaluation import ReIDMetric
+from mmreid_dranet.evaluation import DumpReIDEmbeddings, ReIDMetric
 from mmreid_dranet.evaluation.functional import reid_evaluation, rerank_steps
 from mmreid_dranet.utils.distributed import release_process_group
 
@@ -40,7 +42,7 @@ def main(out_prefix, options):
     torch.distributed.init_process_group('gloo')
     rank = torch.distributed.get_rank()
     world_size = torch.distributed.get_world_size()
-    rerank_steps.BLOCK_ELEMENTS = SMALL_BLOCK_ELEMENTS
+    rerank_steps.DEFAULT_BLOCK_ELEMENTS = SMALL_BLOCK_ELEMENTS
     ranked = []
     score_queries = reid_evaluation.score_queries
 
@@ -53,7 +55,12 @@ def main(out_prefix, options):
     size = len(feats)
     total = -(-size // world_size) * world_size
     indices = (list(range(size)) * 2)[:total][rank::world_size]
-    evaluator = Evaluator(ReIDMetric(**options))
+    options = dict(options)
+    dump = options.pop('dump', False)
+    metrics = [ReIDMetric(**options)]
+    if dump:
+        metrics.append(DumpReIDEmbeddings(f'{out_prefix}.npz'))
+    evaluator = Evaluator(metrics)
     for start in range(0, len(indices), 4):
         evaluator.process([
             dict(pred_feature=torch.from_numpy(feats[i]), pid=int(pids[i]),

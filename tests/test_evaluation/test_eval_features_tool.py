@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from mmreid_dranet.evaluation import evaluate_reid, save_features
+from mmreid_dranet.evaluation import (AQEOptions, RerankOptions, evaluate_reid,
+                                      save_features)
 
 TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools',
                 'eval_features.py')
@@ -37,16 +38,18 @@ def test_eval_features_reproduces_evaluate_reid(tmp_path, capsys):
                                  g_cams, metric='cosine', topk=(1, 3))
         expected_rr = evaluate_reid(
             q_feats, g_feats, q_pids, g_pids, q_cams, g_cams,
-            metric='cosine', topk=(1, 3), rerank=True,
-            rerank_cfg=dict(k1=8, k2=3, lambda_value=0.3, variant='paper'))
+            metric='cosine', topk=(1, 3), rerank=RerankOptions(
+                k1=8, k2=3, lambda_value=0.3, variant='paper'))
         expected_aqe = evaluate_reid(
             q_feats, g_feats, q_pids, g_pids, q_cams, g_cams,
-            metric='cosine', topk=(1, 3), aqe=True,
-            aqe_cfg=dict(k=4, alpha=3.0))
-    assert plain == expected and reranked == expected_rr
-    assert expanded == expected_aqe
+            metric='cosine', topk=(1, 3), aqe=AQEOptions(k=4, alpha=3.0))
+    assert plain.metrics == expected.metrics
+    assert reranked.metrics == expected_rr.metrics
+    assert expanded.metrics == expected_aqe.metrics
+    np.testing.assert_array_equal(reranked.ap, expected_rr.ap)
     table = capsys.readouterr().out
-    assert f"| plain | {expected['R1']:.2f} | {expected['R3']:.2f} |" in table
+    assert (f"| plain | {expected.metrics['R1']:.2f} | "
+            f"{expected.metrics['R3']:.2f} |") in table
 
 
 def test_eval_features_rejects_incomplete_files(tmp_path):

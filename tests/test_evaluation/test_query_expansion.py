@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmreid_dranet.evaluation import average_query_expansion, evaluate_reid
+from mmreid_dranet.evaluation import (AQEOptions, average_query_expansion,
+                                      evaluate_reid)
 
 
 def reference_aqe(query, gallery, k, alpha):
@@ -43,12 +44,13 @@ def test_evaluate_reid_aqe_ranks_the_expanded_queries():
     expanded = reference_aqe(query, gallery, 3, 3.0).astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        result = evaluate_reid(query, gallery, *labels, aqe=True,
-                               aqe_cfg=dict(k=3, alpha=3.0))
+        result = evaluate_reid(query, gallery, *labels,
+                               aqe=AQEOptions(k=3, alpha=3.0))
         expected = evaluate_reid(expanded, gallery, *labels)
         plain = evaluate_reid(query, gallery, *labels)
-    assert result['mAP'] == pytest.approx(expected['mAP'], abs=1e-9)
-    assert result['mAP'] != plain['mAP']
+    assert result.metrics['mAP'] == pytest.approx(expected.metrics['mAP'],
+                                                  abs=1e-9)
+    assert result.metrics['mAP'] != plain.metrics['mAP']
 
 
 def test_aqe_rejects_bad_parameters():

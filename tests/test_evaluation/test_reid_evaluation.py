@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from mmreid_dranet.evaluation import (compute_distance,
-                                      evaluate_distance_matrix,
-                                      evaluate_reid)
+from mmreid_dranet.evaluation import (AQEOptions, ReIDEvaluationResult,
+                                      RerankOptions, compute_distance,
+                                      evaluate_distance_matrix, evaluate_reid)
 from mmreid_dranet.evaluation.functional import ranking
 
 COUNTING_PATHS = {
@@ -74,7 +74,7 @@ def make_split(rng, num_query, num_gallery, num_ids=12, num_cams=3, dim=6,
 
 def assert_same(result, expected):
     for key, value in expected.items():
-        assert result[key] == pytest.approx(value, abs=1e-9), key
+        assert result.metrics[key] == pytest.approx(value, abs=1e-9), key
 
 
 @pytest.mark.parametrize('seed', range(6))
@@ -114,9 +114,11 @@ def test_real_valued_features_numpy_and_torch_agree(counting_path):
             torch.from_numpy(q_feats).double(), torch.from_numpy(g_feats),
             *[torch.from_numpy(a) for a in labels], topk=(1, 3, 20))
     assert_same(from_numpy, expected)
-    assert from_torch == from_numpy
-    assert set(from_numpy) == {'R1', 'R3', 'R20', 'mAP', 'mINP',
-                               'num_valid_queries', 'num_skipped_queries'}
+    assert from_torch.metrics == from_numpy.metrics
+    assert set(from_numpy.metrics) == {
+        'R1', 'R3', 'R20', 'mAP', 'mINP', 'num_valid_queries',
+        'num_skipped_queries'
+    }
 
 
 def test_distance_matrix_with_many_ties(counting_path):
@@ -142,9 +144,16 @@ def test_hand_computed_example(counting_path):
     dist = np.array([[0.1, 0.2, 0.3, 0.4]], dtype=np.float32)
     result = evaluate_distance_matrix(dist, [5], [5, 5, 7, 5], [0],
                                       [1, 0, 1, 2], topk=(1, 2))
-    assert result['R1'] == 100.0 and result['R2'] == 100.0
-    assert result['mAP'] == pytest.approx(100 * (1 + 2 / 3) / 2)
-    assert result['mINP'] == pytest.approx(100 * 2 / 3)
+    assert result.metrics['R1'] == 100.0 and result.metrics['R2'] == 100.0
+    assert result.metrics['mAP'] == pytest.approx(100 * (1 + 2 / 3) / 2)
+    assert result.metrics['mINP'] == pytest.approx(100 * 2 / 3)
+    # The per-query numbers behind them.
+    assert result.first_match_rank.tolist() == [1]
+    assert result.num_matches.tolist() == [2]
+    assert result.ap[0] == pytest.approx((1 + 2 / 3) / 2)
+    assert result.inp[0] == pytest.approx(2 / 3)
+    np.testing.assert_allclose(result.cmc(3), [100.0, 100.0, 100.0])
+    assert result.distance_block is None
 
 
 def test_chunked_equals_one_chunk_on_exact_features():
@@ -152,14 +161,14 @@ def test_chunked_equals_one_chunk_on_exact_features():
     args = make_split(rng, 64, 400, num_ids=25, dim=16)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        whole = evaluate_reid(*args, chunk_size=64, return_scores=True)
-        chunked = evaluate_reid(*args, chunk_size=5, return_scores=True)
+        whole = evaluate_reid(*args, chunk_size=64, return_distances=True)
+        chunked = evaluate_reid(*args, chunk_size=5, return_distances=True)
     for field in ('ap', 'inp', 'first_match_rank', 'num_matches'):
         np.testing.assert_array_equal(
-            getattr(whole['scores'], field), getattr(chunked['scores'], field))
-    for key in ('scores', 'distance_block'):
-        whole.pop(key), chunked.pop(key)
-    assert whole == chunked
+            getattr(whole, field), getattr(chunked, field))
+    assert whole.metrics == chunked.metrics
+    torch.testing.assert_close(whole.distance_block(3, 9),
+                               chunked.distance_block(3, 9))
 
 
 def test_unmatched_queries_warn_with_their_count():
@@ -168,9 +177,12 @@ def test_unmatched_queries_warn_with_their_count():
     with pytest.warns(UserWarning, match='2 of 3 queries have no true match'):
         result = evaluate_distance_matrix(dist, [1, 2, 3], [1, 3], [0, 0, 1],
                                           [1, 1])
-    assert result['num_valid_queries'] == 1
-    assert result['num_skipped_queries'] == 2
-    assert result['mAP'] == 100.0
+    assert result.metrics['num_valid_queries'] == 1
+    assert result.metrics['num_skipped_queries'] == 2
+    assert result.metrics['mAP'] == 100.0
+    assert result.is_valid.tolist() == [True, False, False]
+    assert result.first_match_rank.tolist() == [1, 0, 0]
+    assert np.isnan(result.ap[1:]).all() and np.isnan(result.inp[1:]).all()
 
 
 @pytest.mark.parametrize('change,message', [
@@ -206,3 +218,50 @@ def test_cosine_rejects_zero_vectors():
     with pytest.raises(ValueError, match='1 gallery features are all zeros'):
         evaluate_reid(np.ones((2, 3)), np.array([[1, 0, 0], [0, 0, 0.]]),
                       [0, 1], [0, 1], [0, 0], [1, 1], metric='cosine')
+
+
+def test_result_holds_per_query_numbers_and_the_cmc_curve():
+    rng = np.random.default_rng(3)
+    q_feats, g_feats, *labels = make_split(rng, 30, 120, integer=False)
+    dist = compute_distance(torch.from_numpy(q_feats),
+                            torch.from_numpy(g_feats)).numpy()
+    expected = reference_evaluate(dist, *labels, topk=(1, 2, 7))
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        result = evaluate_reid(q_feats, g_feats, *labels, topk=(1, 2, 7))
+    assert isinstance(result, ReIDEvaluationResult)
+    assert_same(result, expected)
+    valid = result.is_valid
+    assert valid.sum() == result.metrics['num_valid_queries']
+    # The metrics are the averages of the per-query numbers.
+    assert np.nanmean(result.ap) * 100 == pytest.approx(
+        result.metrics['mAP'])
+    assert np.nanmean(result.inp) * 100 == pytest.approx(
+        result.metrics['mINP'])
+    assert (result.first_match_rank[valid] >= 1).all()
+    assert (result.first_match_rank[~valid] == 0).all()
+    curve = result.cmc(7)
+    assert curve.shape == (7, ) and (np.diff(curve) >= 0).all()
+    for k in (1, 2, 7):
+        assert curve[k - 1] == pytest.approx(result.metrics[f'R{k}'])
+    assert result.distance_block is None  # kept only when asked
+
+
+def test_options_are_keyword_only_and_typed():
+    rng = np.random.default_rng(4)
+    args = make_split(rng, 10, 40)
+    with pytest.raises(TypeError):
+        evaluate_reid(*args, 'cosine')  # the options are keywords
+    with pytest.raises(TypeError, match=r'rerank must be None or '
+                       r'RerankOptions\(...\), got True'):
+        evaluate_reid(*args, rerank=True)
+    with pytest.raises(TypeError, match=r'aqe must be None or AQEOptions'):
+        evaluate_reid(*args, aqe=dict(k=3))
+    with pytest.raises(ValueError, match=r"rerank_cfg has unknown keys "
+                       r"\['k3'\]"):
+        RerankOptions.from_cfg(dict(k1=5, k3=2))
+    with pytest.raises(ValueError, match=r"aqe_cfg has unknown keys "
+                       r"\['beta'\]"):
+        AQEOptions.from_cfg(dict(beta=1))
+    assert RerankOptions.from_cfg(None) == RerankOptions()
+    assert AQEOptions.from_cfg(dict(k=3)) == AQEOptions(k=3, alpha=3.0)

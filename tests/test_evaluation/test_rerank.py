@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmreid_dranet.evaluation import (evaluate_distance_matrix, evaluate_reid,
-                                      k_reciprocal_rerank)
+from mmreid_dranet.evaluation import (RerankOptions, evaluate_distance_matrix,
+                                      evaluate_reid, k_reciprocal_rerank)
 
 
 def authors_rerank(query, gallery, k1, k2, lambda_value):
@@ -146,14 +146,15 @@ def test_rerank_evaluation_uses_reranked_distances():
     args = (feats[query], feats[gallery], pids[query], pids[gallery],
             camids[query], camids[gallery])
     cfg = dict(k1=8, k2=3, lambda_value=0.3)
-    reranked = evaluate_reid(*args, rerank=True, rerank_cfg=cfg,
+    reranked = evaluate_reid(*args, rerank=RerankOptions(**cfg),
                              chunk_size=7)
     distmat = k_reciprocal_rerank(feats[query], feats[gallery], **cfg)
     expected = evaluate_distance_matrix(distmat, pids[query], pids[gallery],
                                         camids[query], camids[gallery])
-    assert reranked == expected
+    assert reranked.metrics == expected.metrics
+    np.testing.assert_array_equal(reranked.ap, expected.ap)
     plain = evaluate_reid(*args)
-    assert reranked['mAP'] != plain['mAP']
+    assert reranked.metrics['mAP'] != plain.metrics['mAP']
 
 
 def test_rerank_rejects_bad_parameters():

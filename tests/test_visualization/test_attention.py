@@ -10,6 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmreid_dranet.models.necks import DRANeck, DRAPartBranch
+from mmreid_dranet.models.utils import split_stripes, stripe_rows
 from mmreid_dranet.visualization import (AttentionLayout, ImageAttention,
                                          PartAttention, dra_attention,
                                          draw_attention)
@@ -64,6 +65,10 @@ def test_attention_numbers_follow_the_formulas(tiny_model):
         out = tiny_model.neck.forward_train(tiny_model.backbone(inputs))
     # 8 feature rows in 3 stripes: torch.tensor_split's 3 + 3 + 2
     assert [p.rows for p in result[0].parts] == [(0, 3), (3, 6), (6, 8)]
+    # The same rows as the stripes the neck cut (one split for both).
+    feature = torch.arange(8.).view(1, 1, 8, 1)
+    assert [(int(s.min()), int(s.max()) + 1)
+            for s in split_stripes(feature, 3)] == stripe_rows(8, 3)
     logits = torch.stack([p.identity_logits for p in out.parts]).mean(0)
     predicted = logits.argmax(1)
     for i, attention in enumerate(result):
@@ -248,3 +253,16 @@ def test_true_identity_tiles_only_when_not_predicted():
         widths[true_label] = draw_attention(GREY, attention,
                                             layout=LAYOUT).shape[1]
     assert widths[3] - widths[1] == 2 * (LAYOUT.tile_width + LAYOUT.gap)
+
+
+@pytest.mark.parametrize('height,parts', [(8, 3), (6, 6), (24, 4), (7, 2)])
+def test_stripes_cover_the_map_top_first_with_uneven_heights(height, parts):
+    rows = stripe_rows(height, parts)
+    assert rows[0][0] == 0 and rows[-1][1] == height
+    assert all(a[1] == b[0] for a, b in zip(rows, rows[1:]))
+    sizes = [end - start for start, end in rows]
+    assert max(sizes) - min(sizes) <= 1 and sizes == sorted(sizes)[::-1]
+    feature = torch.randn(2, 3, height, 5)
+    stripes = split_stripes(feature, parts)
+    assert [s.size(2) for s in stripes] == sizes
+    torch.testing.assert_close(torch.cat(stripes, dim=2), feature)

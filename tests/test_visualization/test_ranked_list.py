@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmreid_dranet.evaluation import compute_distance, save_features
+from mmreid_dranet.evaluation import (EvaluatedRanking, compute_distance,
+                                      save_features)
 from mmreid_dranet.visualization import (RankListLayout, ReIDVisualizer,
                                          draw_ranked_list, read_image,
                                          select_queries)
@@ -109,19 +110,20 @@ def expected_flags(dist_row, q_pid, q_cam, g_pids, g_cams, topk):
 
 
 def gallery_ranking(tmp_path):
-    """A ranking as ReIDMetric.last_ranking holds it, and its distances."""
+    """A ranking as ReIDMetric publishes it, and its distances."""
     (q_feats, g_feats, q_pids, g_pids, q_cams, g_cams, q_paths,
      g_paths) = make_gallery(tmp_path)
     dist = compute_distance(torch.from_numpy(q_feats),
                             torch.from_numpy(g_feats))
     ap = np.array([0.3, 0.8, np.nan, 0.5, 0.1, 0.9])
-    ranking = dict(ap=ap, distance_block=lambda s, e: dist[s:e],
-                   query_pids=torch.from_numpy(q_pids),
-                   query_camids=torch.from_numpy(q_cams),
-                   gallery_pids=torch.from_numpy(g_pids),
-                   gallery_camids=torch.from_numpy(g_cams),
-                   query_paths=np.array(q_paths),
-                   gallery_paths=np.array(g_paths))
+    ranking = EvaluatedRanking(ap=ap,
+                               distance_block=lambda s, e: dist[s:e],
+                               query_pids=torch.from_numpy(q_pids),
+                               query_camids=torch.from_numpy(q_cams),
+                               gallery_pids=torch.from_numpy(g_pids),
+                               gallery_camids=torch.from_numpy(g_cams),
+                               query_paths=np.array(q_paths),
+                               gallery_paths=np.array(g_paths))
     return ranking, dist, (q_pids, g_pids, q_cams, g_cams)
 
 
@@ -173,6 +175,8 @@ def test_ranked_lists_reach_the_vis_backends(tmp_path):
     names = visualizer.visualize_ranked_lists(ranking, topk=5,
                                               num_queries=1, step=7)
     assert names == ['worst_000_q4', 'best_000_q5']
+    with pytest.raises(TypeError, match='must be an EvaluatedRanking'):
+        visualizer.visualize_ranked_lists(vars(ranking), topk=5)
     stored = tmp_path / 'logs' / 'vis_data' / 'vis_image'
     assert sorted(p.name for p in stored.iterdir()) == [
         'best_000_q5_7.png', 'worst_000_q4_7.png']

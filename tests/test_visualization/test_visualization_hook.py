@@ -8,7 +8,8 @@ import cv2
 import pytest
 
 from mmreid_dranet.engine import ReIDVisualizationHook
-from mmreid_dranet.evaluation import evaluate_reid, load_features
+from mmreid_dranet.evaluation import (ReIDMetric, evaluate_reid, load_features,
+                                      take_rankings)
 from mmreid_dranet.utils import (build_runner, configure_device, load_config,
                                  set_data_root)
 
@@ -24,7 +25,7 @@ def _tiny_checkpoint(path):
     return module.save_tiny_checkpoint(path)
 
 
-def _test_run(root, checkpoint, work_dir, hook, dump_path):
+def _test_runner(root, checkpoint, work_dir, hook, dump_path):
     cfg = load_config(TINY_CONFIG)
     set_data_root(cfg, root)
     configure_device(cfg, launcher='none')
@@ -33,23 +34,41 @@ def _test_run(root, checkpoint, work_dir, hook, dump_path):
     cfg.model.num_classes = 8
     cfg.experiment_name = f'hook_test_{osp.basename(str(work_dir))}'
     cfg.default_hooks.visualization.update(hook)
-    cfg.test_evaluator.dump_path = dump_path
-    return build_runner(cfg).test()
+    cfg.test_evaluator = [
+        cfg.test_evaluator,
+        dict(type='DumpReIDEmbeddings', out_file=dump_path)
+    ]
+    return build_runner(cfg)
 
 
 def test_hook_draws_through_the_visualizer_without_changing_numbers(
         synthetic_market_root, tmp_path):
     checkpoint = _tiny_checkpoint(str(tmp_path / 'tiny.pth'))
     dump = str(tmp_path / 'feats.npz')
-    drawn = _test_run(synthetic_market_root, checkpoint, tmp_path / 'drawn',
-                      dict(enable=True, topk=4, num_queries=2), dump)
+    runner = _test_runner(synthetic_market_root, checkpoint,
+                          tmp_path / 'drawn',
+                          dict(enable=True, topk=4, num_queries=2), dump)
+    metric = runner.test_loop.evaluator.metrics[0]
+    assert isinstance(metric, ReIDMetric)
+    attributes = dict(vars(metric))
+    drawn = runner.test()
+    # The hook set and cleared nothing on the metric: the same attributes,
+    # the same values (the records list aside, emptied by the evaluation).
+    assert vars(metric).keys() == attributes.keys()
+    assert all(vars(metric)[k] is v for k, v in attributes.items()
+               if k != 'results')
+    assert not hasattr(metric, 'keep_ranking')
+    assert not hasattr(metric, 'last_ranking')
+    # The drawn ranking was taken from the message hub: nothing held.
+    assert take_rankings() == {}
     # The numbers of the same embeddings without metric, hook or visualizer.
     saved = load_features(dump)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         plain = evaluate_reid(saved['query_feats'], saved['gallery_feats'],
                               saved['query_pids'], saved['gallery_pids'],
-                              saved['query_camids'], saved['gallery_camids'])
+                              saved['query_camids'],
+                              saved['gallery_camids']).metrics
     assert drawn == {f'reid/{k}': plain[k]
                      for k in ('mAP', 'R1', 'R5', 'R10', 'mINP')}
     # No out_dir: the pictures went to the config's LocalVisBackend.

@@ -15,7 +15,7 @@ import argparse
 import os.path as osp
 import sys
 import warnings
-from typing import List
+from typing import List, Tuple
 
 import numpy as np
 
@@ -54,20 +54,18 @@ def check_same_split(a: dict, b: dict, name_a: str, name_b: str) -> None:
                 'compare two --out files of the same test data')
 
 
-def ranking_of(data: dict, metric: str) -> dict:
-    """The ranking the visualizer draws, from one feature file."""
-    from mmreid_dranet.evaluation import evaluate_reid
+def ranking_of(data: dict, metric: str) -> Tuple[object, float]:
+    """The ranking the visualizer draws, from one feature file, and its
+    mAP."""
+    from mmreid_dranet.evaluation import EvaluatedRanking, evaluate_reid
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # queries without a true match
         evaluation = evaluate_reid(
             data['query_feats'], data['gallery_feats'], data['query_pids'],
             data['gallery_pids'], data['query_camids'],
-            data['gallery_camids'], metric=metric, return_scores=True)
-    ranking = {k: data[k] for k in SAME_SPLIT_KEYS}
-    ranking.update(ap=evaluation['scores'].ap,
-                   distance_block=evaluation['distance_block'],
-                   mAP=evaluation['mAP'])
-    return ranking
+            data['gallery_camids'], metric=metric, return_distances=True)
+    return (EvaluatedRanking.from_arrays(evaluation, data),
+            evaluation.metrics['mAP'])
 
 
 def pick_queries(ap_a: np.ndarray, ap_b: np.ndarray, num: int,
@@ -95,12 +93,12 @@ def main(argv=None) -> List[str]:
         check_same_split(data_a, data_b, args.features_a, args.features_b)
     except (FileNotFoundError, ValueError) as error:
         sys.exit(f'compare_ranks: {error}')
-    ranking_a = ranking_of(data_a, args.metric)
-    ranking_b = ranking_of(data_b, args.metric)
-    chosen = pick_queries(ranking_a['ap'], ranking_b['ap'], args.num_queries,
+    ranking_a, map_a = ranking_of(data_a, args.metric)
+    ranking_b, map_b = ranking_of(data_b, args.metric)
+    chosen = pick_queries(ranking_a.ap, ranking_b.ap, args.num_queries,
                           args.direction)
-    print(f'mAP {names[0]} {ranking_a["mAP"]:.2f}, {names[1]} '
-          f'{ranking_b["mAP"]:.2f}; {len(chosen)} queries drawn:')
+    print(f'mAP {names[0]} {map_a:.2f}, {names[1]} {map_b:.2f}; '
+          f'{len(chosen)} queries drawn:')
     visualizer = ReIDVisualizer.get_instance('compare_ranks')
     written = []
     for number, query in enumerate(chosen):
@@ -112,8 +110,8 @@ def main(argv=None) -> List[str]:
             [ranking_a, ranking_b], query, names, args.topk,
             out_file=out_file)
         print(f'  {out_file}: AP {names[0]} '
-              f'{ranking_a["ap"][query] * 100:.1f}%, {names[1]} '
-              f'{ranking_b["ap"][query] * 100:.1f}%')
+              f'{ranking_a.ap[query] * 100:.1f}%, {names[1]} '
+              f'{ranking_b.ap[query] * 100:.1f}%')
         written.append(out_file)
     return written
 

@@ -1,4 +1,4 @@
-"""Re-evaluate (and re-rank) the embeddings dumped by ReIDMetric, offline.
+"""Re-evaluate (and re-rank) the embeddings of ``tools/test.py --out``.
 
     python tools/analysis_tools/eval_features.py work_dirs/feats.npz \
         --metric cosine --rerank --k1 20 --k2 6 --lambda-value 0.3 --aqe
@@ -6,7 +6,7 @@
 Prints a markdown table: the plain protocol, the re-ranked one with
 ``--rerank`` (the authors' released algorithm; ``--rerank-variant paper``
 for the paper's reading) and the one with average query expansion with
-``--aqe``. The npz is the one written by ``ReIDMetric(dump_path=...)``
+``--aqe``. The npz is the one written by the ``DumpReIDEmbeddings`` metric
 (``tools/test.py --out``) or by ``mmreid_dranet.evaluation.save_features``.
 """
 import argparse
@@ -16,12 +16,13 @@ import warnings
 import numpy as np
 
 from mmreid_dranet.evaluation import (DISTANCE_METRICS, RERANK_VARIANTS,
-                                      evaluate_reid, load_features)
+                                      AQEOptions, RerankOptions, evaluate_reid,
+                                      load_features)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('features', help='npz file of ReIDMetric dump_path')
+    parser.add_argument('features', help='npz file of tools/test.py --out')
     parser.add_argument('--metric', choices=DISTANCE_METRICS,
                         default='euclidean')
     parser.add_argument('--topk', type=int, nargs='+', default=[1, 5, 10])
@@ -56,7 +57,7 @@ def normalized(feats: np.ndarray) -> np.ndarray:
 
 
 def main(argv=None) -> list:
-    """Run the evaluation(s); returns the result dicts (for tests)."""
+    """Run the evaluation(s); returns their ReIDEvaluationResults."""
     args = parse_args(argv)
     data = load_features(args.features)
     query, gallery = data['query_feats'], data['gallery_feats']
@@ -64,18 +65,18 @@ def main(argv=None) -> list:
         query, gallery = normalized(query), normalized(gallery)
     labels = (data['query_pids'], data['gallery_pids'], data['query_camids'],
               data['gallery_camids'])
-    settings = [('plain', dict(rerank=False))]
+    settings = [('plain', dict())]
     if args.rerank:
         settings.append((f're-ranked (k1={args.k1}, k2={args.k2}, '
                          f'lambda={args.lambda_value})',
-                         dict(rerank=True, rerank_cfg=dict(
+                         dict(rerank=RerankOptions(
                              k1=args.k1, k2=args.k2,
                              lambda_value=args.lambda_value,
                              variant=args.rerank_variant))))
     if args.aqe:
         settings.append((f'AQE (k={args.aqe_k}, alpha={args.aqe_alpha})',
-                         dict(aqe=True, aqe_cfg=dict(k=args.aqe_k,
-                                                     alpha=args.aqe_alpha))))
+                         dict(aqe=AQEOptions(k=args.aqe_k,
+                                             alpha=args.aqe_alpha))))
     print(f'{args.features}: {len(query)} queries, {len(gallery)} gallery, '
           f'{query.shape[1]}-d, metric {args.metric}\n')
     keys = [f'R{k}' for k in args.topk] + ['mAP', 'mINP']
@@ -91,7 +92,8 @@ def main(argv=None) -> list:
                                    chunk_size=args.chunk_size, **options)
         seconds = time.perf_counter() - start
         results.append(result)
-        print(f'| {name} | ' + ' | '.join(f'{result[k]:.2f}' for k in keys) +
+        print(f'| {name} | ' +
+              ' | '.join(f'{result.metrics[k]:.2f}' for k in keys) +
               f' | {seconds:.1f} |')
     if caught:
         print(f'\nnote: {caught[0].message}')

@@ -1,4 +1,4 @@
-"""Draw ranked-list pictures from the embeddings dumped by ReIDMetric.
+"""Draw ranked-list pictures from the embeddings of ``tools/test.py --out``.
 
     python tools/analysis_tools/visualize_ranks.py work_dirs/feats.npz \
         --out-dir work_dirs/ranks --topk 10 --num-queries 20
@@ -11,14 +11,15 @@ stored in the npz must still exist.
 import argparse
 import warnings
 
-from mmreid_dranet.evaluation import (DISTANCE_METRICS, evaluate_reid,
+from mmreid_dranet.evaluation import (DISTANCE_METRICS, EvaluatedRanking,
+                                      RerankOptions, evaluate_reid,
                                       load_features)
 from mmreid_dranet.visualization import ReIDVisualizer
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('features', help='npz file of ReIDMetric dump_path')
+    parser.add_argument('features', help='npz file of tools/test.py --out')
     parser.add_argument('--out-dir', required=True,
                         help='folder for the PNG files')
     parser.add_argument('--metric', choices=DISTANCE_METRICS,
@@ -41,18 +42,15 @@ def main(argv=None) -> list:
         evaluation = evaluate_reid(
             data['query_feats'], data['gallery_feats'], data['query_pids'],
             data['gallery_pids'], data['query_camids'],
-            data['gallery_camids'], metric=args.metric, rerank=args.rerank,
-            return_scores=True)
-    ranking = {k: data[k] for k in (
-        'query_pids', 'query_camids', 'gallery_pids', 'gallery_camids',
-        'query_paths', 'gallery_paths')}
-    ranking.update(ap=evaluation['scores'].ap,
-                   distance_block=evaluation['distance_block'])
+            data['gallery_camids'], metric=args.metric,
+            rerank=RerankOptions() if args.rerank else None,
+            return_distances=True)
+    ranking = EvaluatedRanking.from_arrays(evaluation, data)
     visualizer = ReIDVisualizer.get_instance('visualize_ranks')
     written = visualizer.visualize_ranked_lists(
         ranking, args.topk, args.num_queries, out_dir=args.out_dir)
-    print(f'mAP {evaluation["mAP"]:.2f}: wrote {len(written)} pictures to '
-          f'{args.out_dir}')
+    print(f'mAP {evaluation.metrics["mAP"]:.2f}: wrote {len(written)} '
+          f'pictures to {args.out_dir}')
     return written
 
 

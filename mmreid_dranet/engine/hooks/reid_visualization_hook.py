@@ -18,14 +18,16 @@ from mmreid_dranet.registry import HOOKS
 class ReIDVisualizationHook(Hook):
     """Draw the worst and best queries of each evaluation.
 
-    Asks every :class:`ReIDMetric` of the loop to keep what it ranked
-    (``keep_ranking``; the metric's numbers do not change), and after the
-    evaluation hands it to the runner's :class:`ReIDVisualizer`, which
-    writes ``worst_NNN_<query>.png`` / ``best_NNN_<query>.png`` into
-    ``out_dir`` or, without ``out_dir``, sends them to its vis backends
+    Before each evaluation it draws, it asks the evaluation, through the
+    message hub, to publish what it ranks
+    (:func:`mmreid_dranet.evaluation.request_rankings`); after it, it takes
+    the published rankings (which frees them) and hands each to the
+    runner's :class:`ReIDVisualizer`, which writes
+    ``worst_NNN_<query>.png`` / ``best_NNN_<query>.png`` into ``out_dir``
+    or, without ``out_dir``, sends them to its vis backends
     (``LocalVisBackend``, ``TensorboardVisBackend``...; the step is the
-    epoch, or the iteration for iteration-based training). Only rank 0
-    draws.
+    epoch, or the iteration for iteration-based training). The metrics are
+    left untouched (their numbers do not change); only rank 0 draws.
 
     Args:
         enable (bool): Draw at all. Defaults to False (opt-in).
@@ -61,7 +63,7 @@ class ReIDVisualizationHook(Hook):
     def before_val_epoch(self, runner) -> None:
         self._validations += 1
         if self._due():
-            self._keep_rankings(runner.val_loop.evaluator, True)
+            self._request(runner.val_loop.evaluator)
 
     def after_val_epoch(self, runner, metrics: Optional[Dict] = None) -> None:
         if not self._due():
@@ -71,41 +73,33 @@ class ReIDVisualizationHook(Hook):
             else runner.iter
         out_dir = None if self.out_dir is None else osp.join(
             self.out_dir, str(step))
-        self._draw(runner, runner.val_loop.evaluator, out_dir, step)
+        self._draw(runner, out_dir, step)
 
     def before_test_epoch(self, runner) -> None:
         if self.enable:
-            self._keep_rankings(runner.test_loop.evaluator, True)
+            self._request(runner.test_loop.evaluator)
 
     def after_test_epoch(self, runner, metrics: Optional[Dict] = None) -> None:
         if self.enable:
-            self._draw(runner, runner.test_loop.evaluator, self.out_dir, 0)
+            self._draw(runner, self.out_dir, 0)
 
     def _due(self) -> bool:
         return self.enable and self._validations % self.interval == 0
 
     @staticmethod
-    def _reid_metrics(evaluator) -> list:
-        from mmreid_dranet.evaluation import ReIDMetric
-        return [m for m in evaluator.metrics if isinstance(m, ReIDMetric)]
-
-    def _keep_rankings(self, evaluator, keep: bool) -> None:
-        metrics = self._reid_metrics(evaluator)
-        if not metrics:
+    def _request(evaluator) -> None:
+        from mmreid_dranet.evaluation import ReIDMetric, request_rankings
+        if not any(isinstance(m, ReIDMetric) for m in evaluator.metrics):
             raise ValueError('ReIDVisualizationHook draws the rankings of a '
                              'ReIDMetric; the evaluator has none')
-        for metric in metrics:
-            metric.keep_ranking = keep
+        request_rankings()
 
-    def _draw(self, runner, evaluator, out_dir: Optional[str],
-              step: int) -> None:
+    def _draw(self, runner, out_dir: Optional[str], step: int) -> None:
+        from mmreid_dranet.evaluation import take_rankings
         from mmreid_dranet.visualization import ReIDVisualizer
         visualizer = runner.visualizer
-        for metric in self._reid_metrics(evaluator):
-            ranking, metric.last_ranking = metric.last_ranking, None
-            metric.keep_ranking = False  # frees the distances until needed
-            if ranking is None:  # ranks other than 0 keep nothing
-                continue
+        # Ranks other than 0 publish nothing.
+        for ranking in take_rankings().values():
             if not isinstance(visualizer, ReIDVisualizer):
                 raise TypeError(
                     'ReIDVisualizationHook needs the config\'s visualizer to '

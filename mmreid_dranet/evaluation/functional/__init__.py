@@ -1,18 +1,26 @@
-"""Pure numpy/torch re-ID evaluation: distances, ranking, re-ranking."""
+"""Pure numpy/torch re-ID evaluation: distances, ranking, re-ranking,
+search."""
 from .distance import DISTANCE_METRICS, PairwiseDistance, compute_distance
 from .feature_io import load_features, save_features
+from .query_expansion import AQEOptions, average_query_expansion
 from .ranking import GalleryIdentityIndex, MatchRanks, rank_true_matches
 from .reid_evaluation import (QueryScores, evaluate_distance_matrix,
                               evaluate_reid, score_queries, summarize_scores)
-from .query_expansion import average_query_expansion
-from .rerank import (RERANK_VARIANTS, KReciprocalReranker,
+from .rerank import (RERANK_VARIANTS, KReciprocalReranker, RerankOptions,
                      k_reciprocal_rerank)
+from .results import EvaluatedRanking, ReIDEvaluationResult
+from .retrieval import (DEFAULT_BLOCK_ELEMENTS, FEATURE_FILE_KEYS,
+                        GALLERY_FILE_KEYS, is_junk, is_true_match)
+from .search import GalleryBlocks, TopK, exact_topk, junk_exclusion
 
 __all__ = [
     'DISTANCE_METRICS', 'PairwiseDistance', 'compute_distance',
     'GalleryIdentityIndex', 'MatchRanks', 'rank_true_matches', 'QueryScores',
     'evaluate_reid', 'evaluate_distance_matrix', 'score_queries',
-    'summarize_scores', 'KReciprocalReranker', 'k_reciprocal_rerank',
-    'load_features', 'save_features', 'average_query_expansion',
-    'RERANK_VARIANTS'
+    'summarize_scores', 'ReIDEvaluationResult', 'EvaluatedRanking',
+    'KReciprocalReranker', 'RerankOptions', 'k_reciprocal_rerank',
+    'RERANK_VARIANTS', 'AQEOptions', 'average_query_expansion',
+    'load_features', 'save_features', 'FEATURE_FILE_KEYS',
+    'GALLERY_FILE_KEYS', 'DEFAULT_BLOCK_ELEMENTS', 'is_junk',
+    'is_true_match', 'GalleryBlocks', 'TopK', 'exact_topk', 'junk_exclusion'
 ]

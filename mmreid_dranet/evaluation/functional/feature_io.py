@@ -1,7 +1,9 @@
-"""The npz file of embeddings that ReIDMetric dumps and the tools read.
+"""The npz file of embeddings that DumpReIDEmbeddings writes and the tools
+read.
 
-Keys of the file (Q queries, G gallery samples, D dimensions), all plain
-arrays that load without pickle:
+Keys of the file (``FEATURE_FILE_KEYS`` of :mod:`.retrieval`; Q queries,
+G gallery samples, D dimensions), all plain arrays that load without
+pickle:
 
 - ``query_feats`` (Q x D float32), ``gallery_feats`` (G x D float32);
 - ``query_pids``, ``gallery_pids`` (int64): integer person ids;
@@ -19,13 +21,8 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 
 from .inputs import check_same_length
-
-FEATURE_FILE_KEYS = ('query_feats', 'gallery_feats', 'query_pids',
-                     'gallery_pids', 'query_camids', 'gallery_camids',
-                     'query_paths', 'gallery_paths', 'query_names',
-                     'gallery_names')
-# Keys that older files may lack, read as '' for every sample.
-OPTIONAL_TEXT_KEYS = ('query_names', 'gallery_names')
+from .retrieval import (FEATURE_FILE_KEYS, OPTIONAL_TEXT_KEYS, SIDE_FIELDS,
+                        SIDES)
 
 
 def save_features(path: str,
@@ -106,10 +103,9 @@ def load_features(path: str) -> Dict[str, np.ndarray]:
 
 def _check_consistent(arrays: Dict[str, np.ndarray], path: str) -> None:
     try:
-        for side in ('query', 'gallery'):
+        for side in SIDES:
             check_same_length(*((f'{side}_{k}', arrays[f'{side}_{k}'])
-                                for k in ('feats', 'pids', 'camids', 'paths',
-                                          'names')))
+                                for k in SIDE_FIELDS))
     except ValueError as error:
         raise ValueError(f'{path}: {error}') from None
 

@@ -1,5 +1,6 @@
 """Conversion and validation of the arrays given to the re-ID evaluation."""
-from typing import Sequence, Tuple, Union
+import dataclasses
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -111,3 +112,21 @@ def check_same_length(*named_arrays: Tuple[str, object]) -> int:
         raise ValueError(f'arrays of the same samples differ in length: '
                          f'{described}')
     return next(iter(lengths.values()))
+
+
+def options_from_cfg(options_cls, cfg: Optional[dict], cfg_name: str):
+    """A frozen options dataclass from a config dict, with an error naming
+    any unknown key (e.g. ``ReIDMetric``'s ``rerank_cfg``).
+
+    Args:
+        options_cls (type): The dataclass.
+        cfg (dict, optional): Its fields; None for the defaults.
+        cfg_name (str): Name of the dict in error messages.
+    """
+    cfg = dict(cfg or {})
+    known = [f.name for f in dataclasses.fields(options_cls)]
+    unknown = sorted(set(cfg) - set(known))
+    if unknown:
+        raise ValueError(f'{cfg_name} has unknown keys {unknown}; expected '
+                         f'some of {known}')
+    return options_cls(**cfg)

@@ -9,11 +9,33 @@ cannot take a fractional power; q has weight 1 = 1 ** alpha)::
 
 Raw (not normalised) features are averaged, as in fast-reid.
 """
+from dataclasses import dataclass
+from typing import Optional
+
 import torch
 
 from .distance import PairwiseDistance
 from .distributed_rows import split_rows
+from .inputs import options_from_cfg
 from .rerank_steps import row_block
+
+
+@dataclass(frozen=True)
+class AQEOptions:
+    """The parameters of :func:`average_query_expansion`.
+
+    Args:
+        k (int): Gallery neighbours averaged per query. Defaults to 5.
+        alpha (float): Exponent of the similarity weights. Defaults to 3.0.
+    """
+    k: int = 5
+    alpha: float = 3.0
+
+    @classmethod
+    def from_cfg(cls, cfg: Optional[dict]) -> 'AQEOptions':
+        """Options from a config dict (e.g. ``ReIDMetric``'s ``aqe_cfg``),
+        with an error naming any unknown key."""
+        return options_from_cfg(cls, cfg, 'aqe_cfg')
 
 
 def average_query_expansion(query: torch.Tensor,

@@ -25,7 +25,8 @@ from typing import NamedTuple, Tuple
 
 import torch
 
-_FLOAT_BITS = 31  # bits of a non-negative float32 pattern (sign bit is 0)
+from .retrieval import FLOAT_BITS, distance_keys, index_bits, is_junk
+
 # Above this share of candidates (entries <= tau), the block is counted with
 # per-row bucket histograms (see _bucket_candidates) instead of keys.
 DENSE_FRACTION = 0.125
@@ -72,8 +73,10 @@ class GalleryIdentityIndex:
         positions = (start.unsqueeze(1) + offsets).clamp_max(
             max(self.num_gallery - 1, 0))
         cols = torch.where(is_member, self.order[positions], 0)
-        same_cam = self.sorted_camids[positions] == query_camids.unsqueeze(1)
-        return cols, is_member & ~same_cam, is_member & same_cam
+        junk = is_junk(query_pids.unsqueeze(1), query_camids.unsqueeze(1),
+                       self.sorted_pids[positions],
+                       self.sorted_camids[positions])
+        return cols, is_member & ~junk, is_member & junk
 
 
 class MatchRanks(NamedTuple):
@@ -108,8 +111,8 @@ def rank_true_matches(dist: torch.Tensor, query_pids: torch.Tensor,
         MatchRanks: The ranks, as if each row were sorted stably.
     """
     num_rows, num_gallery = dist.shape
-    col_bits = max(1, (num_gallery - 1).bit_length())
-    max_rows = 1 << (63 - _FLOAT_BITS - col_bits)
+    col_bits = index_bits(num_gallery)
+    max_rows = 1 << (63 - FLOAT_BITS - col_bits)
     if num_rows > max_rows:  # the row must fit in the key's high bits
         parts = [
             rank_true_matches(dist[s:s + max_rows], query_pids[s:s + max_rows],
@@ -135,18 +138,18 @@ def rank_true_matches(dist: torch.Tensor, query_pids: torch.Tensor,
             dist, tau, cols, is_match, is_member, member_dist)
     cand_rows, cand_cols = candidates.nonzero(as_tuple=True)
     del candidates
-    cand_keys = _sort_keys(cand_rows, dist[cand_rows, cand_cols], cand_cols,
-                           col_bits)
+    cand_keys = distance_keys(dist[cand_rows, cand_cols], cand_cols,
+                              col_bits, cand_rows)
 
     # Sorted keys of the true matches, each row closed by a sentinel above
     # any key of that row, so that rows never share a histogram bin.
     num_matches = is_match.sum(dim=1)
     match_keys, match_order = torch.sort(
         torch.cat([
-            _sort_keys(rows[is_match], member_dist[is_match], cols[is_match],
-                       col_bits),
+            distance_keys(member_dist[is_match], cols[is_match], col_bits,
+                          rows[is_match]),
             (torch.arange(num_rows, device=device) + 1 <<
-             (_FLOAT_BITS + col_bits)) - 1
+             (FLOAT_BITS + col_bits)) - 1
         ]))
     bins = torch.searchsorted(match_keys, cand_keys)
     counts = torch.bincount(bins, minlength=len(match_keys))
@@ -247,14 +250,6 @@ def _bucket_part(dist, tau, cols, is_match, is_member, member_dist):
     histogram[has_match] = 0
     lower = torch.cumsum(histogram, dim=1) - histogram  # exclusive
     return exact, lower[rows[is_match], member_buckets[is_match]]
-
-
-def _sort_keys(rows: torch.Tensor, dist: torch.Tensor, cols: torch.Tensor,
-               col_bits: int) -> torch.Tensor:
-    """int64 keys ordered like ``(row, distance, gallery index)``."""
-    # The sign bit is dropped so that -0.0 and +0.0 give the same key.
-    bits = dist.contiguous().view(torch.int32).to(torch.int64) & 0x7FFFFFFF
-    return (rows << (_FLOAT_BITS + col_bits)) | (bits << col_bits) | cols
 
 
 def _concat_blocks(parts, rows_per_part: int) -> MatchRanks:

@@ -9,7 +9,7 @@ true matches over the rank of the last one. Queries without any true match
 are left out of every average and counted. All numbers are percentages.
 """
 import warnings
-from typing import Callable, NamedTuple, Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 import torch
@@ -18,11 +18,11 @@ from .distance import PairwiseDistance, check_metric
 from .distributed_rows import dist_info, row_share
 from .inputs import (ArrayLike, as_feature_tensor, as_label_tensor,
                      check_same_length)
+from .query_expansion import AQEOptions
 from .ranking import GalleryIdentityIndex, rank_true_matches
-
-# Elements of one query-block x gallery distance block; bounds the memory of
-# the ranking to a few hundred MB whatever the gallery size.
-DEFAULT_BLOCK_ELEMENTS = 1 << 24
+from .rerank import RerankOptions
+from .results import DistanceBlock, ReIDEvaluationResult
+from .retrieval import DEFAULT_BLOCK_ELEMENTS
 
 
 class QueryScores(NamedTuple):
@@ -42,7 +42,7 @@ class QueryScores(NamedTuple):
     num_matches: np.ndarray
 
 
-def score_queries(distance_block: Callable[[int, int], torch.Tensor],
+def score_queries(distance_block: DistanceBlock,
                   query_pids: torch.Tensor,
                   query_camids: torch.Tensor,
                   gallery_pids: torch.Tensor,
@@ -94,13 +94,15 @@ def score_queries(distance_block: Callable[[int, int], torch.Tensor],
 
 def summarize_scores(scores: QueryScores,
                      topk: Sequence[int] = (1, 5, 10),
-                     warn: bool = True) -> dict:
+                     warn: bool = True,
+                     stacklevel: int = 2) -> dict:
     """Average per-query scores into the reported metrics.
 
     Args:
         scores (QueryScores): From :func:`score_queries`.
         topk (Sequence[int]): The CMC ranks to report.
         warn (bool): Warn with the count of queries without a true match.
+        stacklevel (int): Of the warning (2: the caller of this function).
 
     Returns:
         dict: ``R{k}`` for each k, ``mAP``, ``mINP`` (percent, float),
@@ -119,7 +121,7 @@ def summarize_scores(scores: QueryScores,
         warnings.warn(
             f'{num_skipped} of {len(valid)} queries have no true match in '
             'the gallery and are left out of CMC, mAP and mINP',
-            stacklevel=3)
+            stacklevel=stacklevel)
     first_rank = scores.first_match_rank[valid]
     results = {
         f'R{k}': float(np.mean(first_rank <= k) * 100)
@@ -138,15 +140,14 @@ def evaluate_reid(query_feats: ArrayLike,
                   gallery_pids: ArrayLike,
                   query_camids: ArrayLike,
                   gallery_camids: ArrayLike,
+                  *,
                   metric: str = 'euclidean',
                   topk: Sequence[int] = (1, 5, 10),
-                  rerank: bool = False,
-                  rerank_cfg: Optional[dict] = None,
+                  rerank: Optional[RerankOptions] = None,
+                  aqe: Optional[AQEOptions] = None,
                   chunk_size: Optional[int] = None,
-                  return_scores: bool = False,
-                  aqe: bool = False,
-                  aqe_cfg: Optional[dict] = None,
-                  distributed: bool = False) -> dict:
+                  distributed: bool = False,
+                  return_distances: bool = False) -> ReIDEvaluationResult:
     """Evaluate query features against gallery features.
 
     Tensors on a GPU stay there: distances, re-ranking and the ranking run
@@ -160,31 +161,30 @@ def evaluate_reid(query_feats: ArrayLike,
         metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
             ``'euclidean'``.
         topk (Sequence[int]): CMC ranks to report. Defaults to (1, 5, 10).
-        rerank (bool): Rank by k-reciprocal re-ranked distances.
-        rerank_cfg (dict, optional): Keyword arguments of
-            :class:`KReciprocalReranker` (``k1``, ``k2``, ``lambda_value``,
-            ``variant``...).
+        rerank (RerankOptions, optional): Rank by k-reciprocal re-ranked
+            distances with these parameters (``RerankOptions()``: the
+            defaults). None ranks the plain distances.
+        aqe (AQEOptions, optional): Replace the queries by their average
+            query expansion first (see :func:`average_query_expansion`).
         chunk_size (int, optional): Queries per distance block; bounds the
             memory. The results do not depend on it.
-        return_scores (bool): Also return the per-query :class:`QueryScores`
-            under ``'scores'`` and the distance function that was ranked,
-            ``(start, end) -> (end - start) x G`` distances of those
-            queries, under ``'distance_block'`` (e.g. to draw ranked lists).
-        aqe (bool): Replace the queries by their average query expansion
-            first (see :func:`average_query_expansion`).
-        aqe_cfg (dict, optional): ``k`` (default 5) and ``alpha`` (default
-            3.0) of the expansion.
         distributed (bool): Under ``torch.distributed``, every process
             calls this with the same inputs; each ranks its share of the
             queries (and computes its share of the expansion and of the
             re-ranking's neighbour search), the per-query scores are
             gathered, and every process returns the numbers of one process.
+        return_distances (bool): Keep the distance function that was
+            ranked in the result's ``distance_block`` (e.g. to draw ranked
+            lists); it holds the features (and the re-ranker).
 
     Returns:
-        dict: ``R{k}``, ``mAP``, ``mINP`` in percent, ``num_valid_queries``
-        and ``num_skipped_queries``.
+        ReIDEvaluationResult: The metrics (``R{k}``, ``mAP``, ``mINP`` in
+        percent, ``num_valid_queries``, ``num_skipped_queries``) and the
+        per-query numbers.
     """
     check_metric(metric)
+    _check_option(rerank, RerankOptions, 'rerank')
+    _check_option(aqe, AQEOptions, 'aqe')
     query_feats = as_feature_tensor(query_feats, 'query_feats')
     gallery_feats = as_feature_tensor(gallery_feats, 'gallery_feats')
     device = query_feats.device
@@ -206,15 +206,15 @@ def evaluate_reid(query_feats: ArrayLike,
         raise ValueError(f'query_feats have {query_feats.shape[1]} dimensions '
                          f'but gallery_feats have {gallery_feats.shape[1]}')
 
-    if aqe:
+    if aqe is not None:
         from .query_expansion import average_query_expansion
         query_feats = average_query_expansion(query_feats, gallery_feats,
-                                              **(aqe_cfg or {}),
+                                              aqe.k, aqe.alpha,
                                               distributed=distributed)
-    if rerank:
+    if rerank is not None:
         from .rerank import KReciprocalReranker
         reranker = KReciprocalReranker(query_feats, gallery_feats, metric,
-                                       **(rerank_cfg or {}),
+                                       **rerank.as_kwargs(),
                                        distributed=distributed)
 
         def distance_block(start, end):
@@ -228,11 +228,8 @@ def evaluate_reid(query_feats: ArrayLike,
     scores = _score_shares(distance_block, query_pids, query_camids,
                            gallery_pids, gallery_camids, chunk_size,
                            distributed)
-    results = summarize_scores(scores, topk)
-    if return_scores:
-        results['scores'] = scores
-        results['distance_block'] = distance_block
-    return results
+    return _result(scores, topk,
+                   distance_block if return_distances else None)
 
 
 def evaluate_distance_matrix(distmat: ArrayLike,
@@ -240,8 +237,10 @@ def evaluate_distance_matrix(distmat: ArrayLike,
                              gallery_pids: ArrayLike,
                              query_camids: ArrayLike,
                              gallery_camids: ArrayLike,
+                             *,
                              topk: Sequence[int] = (1, 5, 10),
-                             chunk_size: Optional[int] = None) -> dict:
+                             chunk_size: Optional[int] = None
+                             ) -> ReIDEvaluationResult:
     """The protocol on a given Q x G distance matrix (e.g. a user's own).
 
     Args:
@@ -252,7 +251,7 @@ def evaluate_distance_matrix(distmat: ArrayLike,
         chunk_size (int, optional): Queries per block.
 
     Returns:
-        dict: As :func:`evaluate_reid`.
+        ReIDEvaluationResult: As :func:`evaluate_reid` (without distances).
     """
     distmat = as_feature_tensor(distmat, 'distmat')
     pids = [as_label_tensor(a, n) for a, n in (
@@ -272,7 +271,26 @@ def evaluate_distance_matrix(distmat: ArrayLike,
                          'give distances (>= 0), not similarities')
     scores = score_queries(lambda s, e: distmat[s:e], pids[0], pids[2],
                            pids[1], pids[3], chunk_size)
-    return summarize_scores(scores, topk)
+    return _result(scores, topk, None)
+
+
+def _result(scores: QueryScores, topk: Sequence[int],
+            distance_block: Optional[DistanceBlock]) -> ReIDEvaluationResult:
+    # stacklevel 4: the warning names the caller of evaluate_reid.
+    metrics = summarize_scores(scores, topk, stacklevel=4)
+    return ReIDEvaluationResult(metrics=metrics, ap=scores.ap,
+                                inp=scores.inp,
+                                first_match_rank=scores.first_match_rank,
+                                num_matches=scores.num_matches,
+                                distance_block=distance_block)
+
+
+def _check_option(value, options_cls, name: str) -> None:
+    if value is not None and not isinstance(value, options_cls):
+        raise TypeError(
+            f'{name} must be None or {options_cls.__name__}(...), got '
+            f'{value!r}; e.g. {name}={options_cls.__name__}() for the '
+            'defaults')
 
 
 def _score_shares(distance_block, query_pids, query_camids, gallery_pids,

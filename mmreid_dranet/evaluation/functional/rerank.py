@@ -33,19 +33,53 @@ search, the weights and the query x gallery distances go by row blocks; no
 (Q + G)^2 matrix is ever held. With ``distributed=True`` the neighbour
 search and the weights (the costly steps) are split over the processes.
 """
+from dataclasses import asdict, dataclass
+from typing import Optional
+
 import torch
 
 from .distance import check_metric
 from .distributed_rows import split_rows
-from .inputs import as_feature_tensor
-from .rerank_steps import (AllSamples, expanded_sets,
-                           nearest_neighbours, query_expansion,
-                           reciprocal_sets, row_block, segment_starts,
-                           set_weights)
+from .inputs import as_feature_tensor, options_from_cfg
+from .rerank_steps import (AllSamples, expanded_sets, nearest_neighbours,
+                           query_expansion, reciprocal_sets, row_block,
+                           segment_starts, set_weights)
 
 RERANK_VARIANTS = ('authors', 'paper')
 # (query entry, gallery entry) pairs of V handled at once (~6 arrays each).
 PAIR_BLOCK = 1 << 21
+
+
+@dataclass(frozen=True)
+class RerankOptions:
+    """The parameters of k-reciprocal re-ranking (see
+    :class:`KReciprocalReranker`, which checks them).
+
+    Args:
+        k1 (int): k of the k-reciprocal sets. Defaults to 20.
+        k2 (int): Neighbours of the local query expansion. Defaults to 6.
+        lambda_value (float): Weight of the original distance. Defaults
+            to 0.3.
+        normalize_weights (bool): Divide each V row by its sum. Defaults
+            to True.
+        variant (str): ``'authors'`` or ``'paper'``. Defaults to
+            ``'authors'``.
+    """
+    k1: int = 20
+    k2: int = 6
+    lambda_value: float = 0.3
+    normalize_weights: bool = True
+    variant: str = 'authors'
+
+    @classmethod
+    def from_cfg(cls, cfg: Optional[dict]) -> 'RerankOptions':
+        """Options from a config dict (e.g. ``ReIDMetric``'s
+        ``rerank_cfg``), with an error naming any unknown key."""
+        return options_from_cfg(cls, cfg, 'rerank_cfg')
+
+    def as_kwargs(self) -> dict:
+        """The keyword arguments of :class:`KReciprocalReranker`."""
+        return asdict(self)
 
 
 class KReciprocalReranker:

@@ -10,9 +10,7 @@ from typing import Tuple
 import torch
 
 from .distance import PairwiseDistance
-
-# Elements of one temporary block (distances, gathered features...).
-BLOCK_ELEMENTS = 1 << 24
+from .retrieval import DEFAULT_BLOCK_ELEMENTS
 
 
 class AllSamples:
@@ -65,7 +63,7 @@ class AllSamples:
 
 def row_block(num_columns: int) -> int:
     """Rows per block for a step whose rows hold ``num_columns`` values."""
-    return max(1, BLOCK_ELEMENTS // max(num_columns, 1))
+    return max(1, DEFAULT_BLOCK_ELEMENTS // max(num_columns, 1))
 
 
 def nearest_neighbours(samples: AllSamples, width: int, start: int,

@@ -7,6 +7,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmreid_dranet.registry import MODELS
+from ..utils import split_stripes
 from .dra_part import MAP_NORMS, DRAPartBranch, DRAPartOutput
 
 
@@ -27,13 +28,14 @@ class DRANeck(BaseModule):
     """Dual reverse attention neck of DRANet (Liu et al., ICIP 2019).
 
     The last backbone feature map is cut into ``num_parts`` horizontal
-    stripes (``torch.tensor_split``: uneven heights allowed). Each stripe has
-    its own branch (weights are not shared: stripes see different body
-    regions, as in the paper's per-part figure and in PCB): a 1x1 reduction
-    to K channels, the SE-style channel attention m (CIC) giving B = A * m,
-    and S = f3x3(B) (SIC). For training, RCAM makes C = A * (1 - m) ** alpha_c
-    and RSAM makes D = B * (1 - H_n) ** alpha_s from the class map H_n of
-    each sample's identity.
+    stripes (:func:`~mmreid_dranet.models.utils.split_stripes`: uneven
+    heights allowed). Each stripe has its own branch (weights are not
+    shared: stripes see different body regions, as in the paper's per-part
+    figure and in PCB): a 1x1 reduction to K channels, the SE-style channel
+    attention m (CIC) giving B = A * m, and S = f3x3(B) (SIC). For
+    training, RCAM makes C = A * (1 - m) ** alpha_c and RSAM makes
+    D = B * (1 - H_n) ** alpha_s from the class map H_n of each sample's
+    identity.
 
     Like mmpretrain's ``GlobalAveragePooling``, :meth:`forward` returns the
     pooled test embedding, concat over parts of [GAP(B), GAP(S)], so the neck
@@ -140,7 +142,7 @@ class DRANeck(BaseModule):
                 f'DRANeck: feature map height {feature.size(2)} is smaller '
                 f'than num_parts={self.num_parts}; use a taller input or '
                 'fewer parts.')
-        return torch.tensor_split(feature, self.num_parts, dim=2)
+        return split_stripes(feature, self.num_parts)
 
     def forward(self, inputs: Union[Tuple[torch.Tensor], torch.Tensor]
                 ) -> Union[Tuple[torch.Tensor], torch.Tensor]:

@@ -14,17 +14,15 @@ top-k. Each distance becomes an int64 key
 ranks by distance and then by index, exactly like the stable sort (the
 float bits of non-negative floats are ordered like the floats).
 """
-from typing import NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
 import torch
 
-from mmreid_dranet.evaluation.functional.distance import (PairwiseDistance,
-                                                          check_metric)
+from .distance import PairwiseDistance, check_metric
+from .retrieval import (DEFAULT_BLOCK_ELEMENTS, FLOAT_BITS,
+                        decode_distance_keys, distance_keys, index_bits,
+                        is_junk)
 
-# Distances per block (queries x gallery rows), and gallery entries per
-# converted block (rows x D): about 200 MB of temporaries at the default.
-DEFAULT_BLOCK_ELEMENTS = 1 << 24
-_FLOAT_BITS = 31
 _EXCLUDED = torch.iinfo(torch.int64).max
 
 
@@ -75,6 +73,28 @@ class GalleryBlocks:
                                 gallery_term=self.terms[block])
 
 
+def junk_exclusion(query_pids: torch.Tensor, query_camids: torch.Tensor,
+                   gallery_pids: torch.Tensor,
+                   gallery_camids: torch.Tensor) -> Callable:
+    """The protocol's junk pairs as the ``exclude`` of :func:`exact_topk`.
+
+    Args:
+        query_pids, query_camids (Tensor): Q int64 ids of the queries.
+        gallery_pids, gallery_camids (Tensor): G int64 ids of the gallery
+            (same device).
+
+    Returns:
+        callable: ``exclude(q0, q1, g0, g1)`` -> (q1 - q0) x (g1 - g0) bool,
+        True where the pair is junk (:func:`is_junk`).
+    """
+
+    def exclude(q0: int, q1: int, g0: int, g1: int) -> torch.Tensor:
+        return is_junk(query_pids[q0:q1, None], query_camids[q0:q1, None],
+                       gallery_pids[None, g0:g1], gallery_camids[None, g0:g1])
+
+    return exclude
+
+
 def exact_topk(queries: torch.Tensor,
                gallery: GalleryBlocks,
                topk: int,
@@ -89,7 +109,7 @@ def exact_topk(queries: torch.Tensor,
         topk (int): Entries per query (at most G are returned).
         exclude (callable, optional): ``exclude(q0, q1, g0, g1)`` -> bool
             (q1 - q0) x (g1 - g0) mask of pairs left out of the ranking
-            (e.g. the evaluation's same-identity-same-camera entries).
+            (e.g. :func:`junk_exclusion`, the protocol's junk).
         block_elements (int): Bounds the distances of one block: query
             rows = this // gallery block rows.
 
@@ -100,8 +120,8 @@ def exact_topk(queries: torch.Tensor,
     num_gallery = len(gallery.gallery)
     k = min(int(topk), num_gallery)
     query_rows = max(1, block_elements // gallery.rows)
-    col_bits = max(1, (num_gallery - 1).bit_length())
-    if _FLOAT_BITS + col_bits > 63:
+    col_bits = index_bits(num_gallery)
+    if FLOAT_BITS + col_bits > 63:
         raise ValueError(f'a gallery of {num_gallery} entries is too large '
                          'for one exact search; split it')
     best = torch.full((num_query, k), _EXCLUDED, dtype=torch.int64,
@@ -111,7 +131,7 @@ def exact_topk(queries: torch.Tensor,
         index = torch.arange(g0, g1, device=queries.device)
         for q0 in range(0, num_query, query_rows):
             q1 = min(q0 + query_rows, num_query)
-            keys = _sort_keys(distance(queries[q0:q1]), index, col_bits)
+            keys = distance_keys(distance(queries[q0:q1]), index, col_bits)
             if exclude is not None:
                 keys.masked_fill_(exclude(q0, q1, g0, g1), _EXCLUDED)
             block_best = torch.topk(keys, min(k, g1 - g0), dim=1,
@@ -123,19 +143,9 @@ def exact_topk(queries: torch.Tensor,
     return _decode(best, col_bits)
 
 
-def _sort_keys(dist: torch.Tensor, index: torch.Tensor,
-               col_bits: int) -> torch.Tensor:
-    """int64 keys ordered like ``(distance, gallery index)``; dist >= 0."""
-    # The sign bit is dropped so that -0.0 and +0.0 give the same key.
-    bits = dist.view(torch.int32).to(torch.int64).bitwise_and_(0x7FFFFFFF)
-    return bits.bitwise_left_shift_(col_bits).bitwise_or_(index)
-
-
 def _decode(keys: torch.Tensor, col_bits: int) -> TopK:
     excluded = keys == _EXCLUDED
-    indices = keys & ((1 << col_bits) - 1)
-    bits = (keys >> col_bits).to(torch.int32)
-    distances = bits.view(torch.float32).clone()
+    indices, distances = decode_distance_keys(keys, col_bits)
     indices[excluded] = -1
     distances[excluded] = float('inf')
     return TopK(indices, distances)
