@@ -12,8 +12,8 @@ from mmengine.registry import DefaultScope
 from mmreid_dranet.registry import SCOPE as DEFAULT_SCOPE
 from mmreid_dranet.utils.checkpoint import load_checkpoint_safely
 from mmreid_dranet.utils.config import load_config
-
 from .model_index import get_config_path
+
 # Shown per kind of mismatch; the full counts are given too.
 _SHOWN_KEYS = 5
 
@@ -55,11 +55,12 @@ def init_model(config: Union[str, Config],
     """Build the config's model and load a checkpoint into it, strictly.
 
     ``model.num_classes`` (absent from shipped configs) is read from the
-    checkpoint by :func:`mmreid_dranet.engine.num_classes.resolve_num_classes`
-    (as for ``tools/test.py``), never from training data. Every weight of the model must be
-    in the checkpoint with the same shape and the checkpoint must hold no
-    other weight: a checkpoint of another config is refused with the first
-    mismatching keys named, never loaded halfway.
+    checkpoint by
+    :func:`mmreid_dranet.engine.num_classes.resolve_num_classes` (as for
+    ``tools/test.py``), never from training data. Every weight of the model
+    must be in the checkpoint with the same shape and the checkpoint must
+    hold no other weight: a checkpoint of another config is refused with
+    the first mismatching keys named, never loaded halfway.
 
     Args:
         config (str | Config): Config file, model-index name or Config.

@@ -25,6 +25,7 @@ import os.path as osp
 from typing import Optional
 
 from mmengine.config import Config
+from mmengine.dist import master_only
 from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.logging import print_log
 from mmengine.runner import Runner
@@ -33,7 +34,6 @@ from mmreid_dranet.registry import RUNNERS
 from mmreid_dranet.utils.checkpoint import (PARTIAL_SUFFIX, atomic_write,
                                             checkpoint_reading)
 from mmreid_dranet.utils.config import DATALOADER_KEYS
-
 from .num_classes import resolve_num_classes
 
 
@@ -68,11 +68,13 @@ class ReIDRunner(Runner):
         cfg = complete_reid_config(copy.deepcopy(cfg))
         return super().from_cfg(cfg)
 
+    @master_only
     def save_checkpoint(self, out_dir, filename, file_client_args=None,
                         *args, backend_args=None, **kwargs):
         """mmengine's save, all-or-nothing when it goes to a local file (a
         run killed mid-write leaves the previous file or none, never a torn
-        one). Remote storage (``s3://`` ...) is written as mmengine does."""
+        one). Remote storage (``s3://`` ...) is written as mmengine does.
+        Rank 0 saves alone (as in mmengine), so the rename never races."""
         if file_client_args is not None or not isinstance(
                 get_file_backend(out_dir, backend_args=backend_args),
                 LocalBackend):
