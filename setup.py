@@ -4,7 +4,9 @@ Configs and tools ship inside the package under ``mmreid_dranet/.mim`` (the
 OpenMMLab ``mim`` convention), so ``_base_ = 'mmreid_dranet::...'`` and
 ``mim train mmreid_dranet ...`` work from a non-editable install too. For an
 editable install the ``.mim`` entries are symbolic links to the top-level
-folders; for a normal build they are copies.
+folders; for a normal build they are copies. Such configs are read with
+``mmreid_dranet.utils.load_config`` (see ``mmreid_dranet/utils/mim.py``):
+importing the package does not teach mmengine the ``mmreid_dranet::`` name.
 """
 import os
 import os.path as osp

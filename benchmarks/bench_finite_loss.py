@@ -21,7 +21,6 @@ import sys
 import time
 
 import torch
-from mmengine.config import Config
 from mmengine.logging import MessageHub, MMLogger
 from mmengine.optim import OptimWrapper
 from mmpretrain.structures import DataSample
@@ -33,13 +32,15 @@ DEMO_CONFIG = osp.join(REPO, 'configs/dranet/dranet_demo_synthetic.py')
 def build_model(config, num_classes, device):
     """The config's model with ``num_classes`` identities and no download
     of pretrained weights, on ``device``."""
-    from mmreid_dranet.registry import MODELS
-    from mmreid_dranet.utils import register_all_modules
-    register_all_modules()
-    model_cfg = Config.fromfile(config).model
+    from mmengine.registry import DefaultScope
+
+    from mmreid_dranet.registry import MODELS, SCOPE
+    from mmreid_dranet.utils import load_config
+    model_cfg = load_config(config).model
     model_cfg.num_classes = num_classes
     model_cfg.backbone.init_cfg = None
-    model = MODELS.build(model_cfg)
+    with DefaultScope.overwrite_default_scope(SCOPE):
+        model = MODELS.build(model_cfg)
     model.init_weights()
     return model.to(device).train()
 

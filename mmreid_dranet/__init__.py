@@ -1,14 +1,10 @@
-"""mmreid_dranet: person re-identification with DRANet for OpenMMLab."""
-from .utils.checkpoint import allow_mmengine_checkpoint_globals
-from .utils.mim import register_mim_package
+"""mmreid_dranet: person re-identification with DRANet for OpenMMLab.
+
+Importing the package changes no other library's state: checkpoints are
+read with :func:`mmreid_dranet.utils.checkpoint_reading` around each load,
+and ``mmreid_dranet::`` configs with :func:`mmreid_dranet.utils.load_config`.
+"""
 from .version import __version__, version_info
-
-# `_base_ = 'mmreid_dranet::...'` works once the package is imported.
-register_mim_package()
-
-# mmengine 0.10.7 resumes with torch.load's safe unpickler (torch >= 2.6):
-# teach it the few objects an mmengine checkpoint holds, and nothing more.
-allow_mmengine_checkpoint_globals()
 
 # The inference API is imported on first use (`from mmreid_dranet import
 # ReIDInferencer`), so that `import mmreid_dranet` stays light.

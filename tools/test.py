@@ -7,16 +7,13 @@ pictures (drawn by the config's ReIDVisualizer, switched on through the
 ReIDVisualizationHook).
 """
 import argparse
-import os.path as osp
 import sys
 
-
-from mmreid_dranet.utils.checkpoint import check_checkpoint_complete
+from mmreid_dranet.engine.num_classes import resolve_num_classes
 from mmreid_dranet.utils.config import (add_common_arguments,
                                         apply_common_arguments, build_runner,
                                         load_config, set_work_dir)
 from mmreid_dranet.utils.distributed import release_process_group
-from mmreid_dranet.utils.num_classes import num_classes_from_checkpoint
 
 
 def parse_args(argv=None):
@@ -42,18 +39,16 @@ def parse_args(argv=None):
 
 def merge_args(cfg, args):
     """Apply the command-line options to the config."""
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'Checkpoint not found: {args.checkpoint!r}')
-    check_checkpoint_complete(args.checkpoint)
     if args.out is not None and not args.out.endswith('.npz'):
         raise ValueError(f'--out must name a .npz file, got {args.out!r}')
     set_work_dir(cfg, args.config, args.work_dir)
     cfg.load_from = args.checkpoint
     cfg.resume = False
-    if cfg.model.get('num_classes') is None:
-        # The classifiers must match the checkpoint, whatever training data
-        # (if any) is on this machine.
-        cfg.model.num_classes = num_classes_from_checkpoint(args.checkpoint)
+    # The classifiers must match the checkpoint, whatever training data (if
+    # any) is on this machine. Reading it also refuses a missing or torn
+    # file by name.
+    cfg.model.num_classes = resolve_num_classes(
+        cfg, args.checkpoint, read_run_sources=False)
     if args.flip_test:
         cfg.model.setdefault('test_cfg', {})['flip'] = True
 

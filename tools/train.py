@@ -9,8 +9,7 @@ import sys
 
 import torch
 
-from mmreid_dranet.utils.checkpoint import (check_checkpoint_complete,
-                                            find_resume_checkpoint,
+from mmreid_dranet.utils.checkpoint import (find_resume_checkpoint,
                                             finished_run_message)
 from mmreid_dranet.utils.config import (add_common_arguments,
                                         apply_common_arguments, build_runner,
@@ -78,8 +77,7 @@ def merge_args(cfg, args):
                 f'--resume checkpoint not found: {args.resume!r}')
         cfg.resume = True
         cfg.load_from = args.resume
-    if cfg.get('load_from') and osp.isfile(cfg.load_from):
-        check_checkpoint_complete(cfg.load_from)
+    # apply_common_arguments refuses a missing or torn load_from.
     return apply_common_arguments(cfg, args)
 
 

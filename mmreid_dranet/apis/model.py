@@ -1,7 +1,6 @@
 """Build a re-ID model for inference from a config and a checkpoint."""
 import copy
 import logging
-import os.path as osp
 import re
 from typing import Dict, List, Optional, Union
 
@@ -10,9 +9,11 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+from mmreid_dranet.registry import SCOPE as DEFAULT_SCOPE
+from mmreid_dranet.utils.checkpoint import load_checkpoint_safely
+from mmreid_dranet.utils.config import load_config
 from .model_index import get_config_path
 
-DEFAULT_SCOPE = 'mmreid_dranet'
 # Shown per kind of mismatch; the full counts are given too.
 _SHOWN_KEYS = 5
 
@@ -34,8 +35,7 @@ def load_inference_config(config: Union[str, Config],
     if isinstance(config, Config):
         cfg = copy.deepcopy(config)
     elif isinstance(config, str):
-        import mmreid_dranet  # noqa: F401  (mmreid_dranet:: config bases)
-        cfg = Config.fromfile(get_config_path(config))
+        cfg = load_config(get_config_path(config))
     else:
         raise TypeError('config must be a config file, a model name or an '
                         f'mmengine Config, got {type(config).__name__}')
@@ -55,10 +55,12 @@ def init_model(config: Union[str, Config],
     """Build the config's model and load a checkpoint into it, strictly.
 
     ``model.num_classes`` (absent from shipped configs) is read from the
-    checkpoint, as ``tools/test.py`` does. Every weight of the model must be
-    in the checkpoint with the same shape and the checkpoint must hold no
-    other weight: a checkpoint of another config is refused with the first
-    mismatching keys named, never loaded halfway.
+    checkpoint by
+    :func:`mmreid_dranet.engine.num_classes.resolve_num_classes` (as for
+    ``tools/test.py``), never from training data. Every weight of the model
+    must be in the checkpoint with the same shape and the checkpoint must
+    hold no other weight: a checkpoint of another config is refused with
+    the first mismatching keys named, never loaded halfway.
 
     Args:
         config (str | Config): Config file, model-index name or Config.
@@ -75,20 +77,15 @@ def init_model(config: Union[str, Config],
         nn.Module: The model in eval mode, with the config as ``_config``
         (the attribute mmpretrain's inferencers read).
     """
+    from mmreid_dranet.engine.num_classes import resolve_num_classes
     from mmreid_dranet.registry import MODELS
-    from mmreid_dranet.utils import load_checkpoint_safely
-    from mmreid_dranet.utils.num_classes import num_classes_from_checkpoint
 
     cfg = load_inference_config(config, cfg_options)
     state = None
     if checkpoint is not None:
-        if not osp.isfile(checkpoint):
-            raise FileNotFoundError(f'checkpoint not found: {checkpoint!r}')
         state = load_checkpoint_safely(checkpoint)
-    if cfg.model.get('num_classes') is None:
-        counted = num_classes_from_checkpoint(state) if state else None
-        cfg.model.num_classes = counted if counted is not None else \
-            num_classes
+    cfg.model.num_classes = resolve_num_classes(
+        cfg, state, read_run_sources=False, default=num_classes)
     cfg.model.pop('init_cfg', None)  # never download pretrained weights
     if isinstance(cfg.model.get('backbone'), dict):
         cfg.model.backbone.pop('init_cfg', None)

@@ -8,7 +8,7 @@ fills in
 
 - ``model.num_classes`` from the training split (``metainfo['num_ids']``),
   or, for a run that only tests a checkpoint (no ``train_cfg``), from the
-  checkpoint;
+  checkpoint (:func:`mmreid_dranet.engine.num_classes.resolve_num_classes`);
 - ``train_dataloader.batch_size`` as the sampler's ``num_ids x
   ins_per_id``.
 
@@ -25,21 +25,35 @@ import os.path as osp
 from typing import Optional
 
 from mmengine.config import Config
+from mmengine.dist import master_only
+from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.logging import print_log
-from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from mmreid_dranet.registry import DATASETS, RUNNERS
-from mmreid_dranet.utils.checkpoint import check_checkpoint_complete
-from mmreid_dranet.utils.num_classes import num_classes_from_checkpoint
-
-from .checkpoint_io import atomic_checkpoint_backend_args
+from mmreid_dranet.registry import RUNNERS
+from mmreid_dranet.utils.checkpoint import (PARTIAL_SUFFIX, atomic_write,
+                                            checkpoint_reading)
+from mmreid_dranet.utils.config import DATALOADER_KEYS
+from .num_classes import resolve_num_classes
 
 
 @RUNNERS.register_module()
 class ReIDRunner(Runner):
     """mmengine's Runner, built from a config completed by
-    :func:`complete_reid_config` (identity count, batch size)."""
+    :func:`complete_reid_config` (identity count, batch size), that reads
+    and writes checkpoints safely.
+
+    - Every load (``load_from``, ``resume``: both reach
+      :meth:`load_checkpoint`) runs inside
+      :func:`mmreid_dranet.utils.checkpoint_reading`: a torn file is refused
+      by name, and torch's safe unpickler accepts mmengine's logging state
+      during that load only.
+    - Every save into a local folder is atomic
+      (:func:`mmreid_dranet.utils.checkpoint.atomic_write`), whatever local
+      file backend the CheckpointHook's ``backend_args`` choose: mmengine
+      writes ``<name>.part``, which is fsynced and renamed over ``<name>``.
+      No file backend is registered with mmengine for it.
+    """
 
     @classmethod
     def from_cfg(cls, cfg) -> 'ReIDRunner':
@@ -54,23 +68,29 @@ class ReIDRunner(Runner):
         cfg = complete_reid_config(copy.deepcopy(cfg))
         return super().from_cfg(cfg)
 
+    @master_only
     def save_checkpoint(self, out_dir, filename, file_client_args=None,
                         *args, backend_args=None, **kwargs):
-        """mmengine's save; into a local folder through
-        :class:`AtomicLocalBackend`, so that a run killed mid-write leaves
-        no torn checkpoint (see ``checkpoint_io.py``)."""
-        backend_args = atomic_checkpoint_backend_args(
-            out_dir, backend_args, file_client_args)
-        return super().save_checkpoint(out_dir, filename, file_client_args,
-                                       *args, backend_args=backend_args,
-                                       **kwargs)
+        """mmengine's save, all-or-nothing when it goes to a local file (a
+        run killed mid-write leaves the previous file or none, never a torn
+        one). Remote storage (``s3://`` ...) is written as mmengine does.
+        Rank 0 saves alone (as in mmengine), so the rename never races."""
+        if file_client_args is not None or not isinstance(
+                get_file_backend(out_dir, backend_args=backend_args),
+                LocalBackend):
+            return super().save_checkpoint(
+                out_dir, filename, file_client_args, *args,
+                backend_args=backend_args, **kwargs)
+        with atomic_write(osp.join(out_dir, filename)):
+            super().save_checkpoint(out_dir, filename + PARTIAL_SUFFIX,
+                                    None, *args, backend_args=backend_args,
+                                    **kwargs)
 
     def load_checkpoint(self, filename, *args, **kwargs):
-        """mmengine's load (``load_from`` and ``resume`` both come here);
-        a torn file is refused by name instead of torch's zip error."""
-        if osp.isfile(filename):
-            check_checkpoint_complete(filename)
-        return super().load_checkpoint(filename, *args, **kwargs)
+        """mmengine's load (``load_from`` and ``resume`` both come here)
+        inside :func:`mmreid_dranet.utils.checkpoint_reading`."""
+        with checkpoint_reading(filename):
+            return super().load_checkpoint(filename, *args, **kwargs)
 
 
 def complete_reid_config(cfg: Config) -> Config:
@@ -87,7 +107,7 @@ def complete_reid_config(cfg: Config) -> Config:
     warn_unused_data_root(cfg)
     if cfg.model.get('type') in ('ReIDModel', 'mmreid_dranet.ReIDModel') \
             and cfg.model.get('num_classes') is None:
-        num_classes = identities_for(cfg)
+        num_classes = resolve_num_classes(cfg)
         if num_classes is not None:
             cfg.model.num_classes = num_classes
     return cfg
@@ -122,8 +142,7 @@ def warn_unused_data_root(cfg: Config) -> Optional[str]:
     if not isinstance(data_root, str):
         return None
     roots = {loader.dataset.get('data_root')
-             for key in ('train_dataloader', 'val_dataloader',
-                         'test_dataloader')
+             for key in DATALOADER_KEYS
              for loader in [cfg.get(key)]
              if loader and isinstance(loader.get('dataset'), dict)}
     if not roots or data_root in roots:
@@ -135,44 +154,3 @@ def warn_unused_data_root(cfg: Config) -> Optional[str]:
         '--data-root, or set <split>_dataloader.dataset.data_root.')
     print_log(message, logger='current', level=logging.WARNING)
     return message
-
-
-def identities_for(cfg: Config) -> Optional[int]:
-    """The identity count of a config's run.
-
-    Training runs (``train_cfg`` and ``train_dataloader`` set) count the
-    training split; others read the checkpoint in ``load_from``.
-
-    Returns:
-        int | None: The count, or None when neither source exists.
-    """
-    if cfg.get('train_cfg') and cfg.get('train_dataloader'):
-        return count_identities(cfg.train_dataloader.dataset,
-                                cfg.get('default_scope', 'mmreid_dranet'))
-    if cfg.get('load_from'):
-        return num_classes_from_checkpoint(cfg.load_from)
-    return None
-
-
-def count_identities(dataset_cfg: dict, scope: str = 'mmreid_dranet') -> int:
-    """Build a training set and return its ``metainfo['num_ids']``.
-
-    Args:
-        dataset_cfg (dict): The ``train_dataloader.dataset`` config.
-        scope (str): The registry scope to build it in.
-
-    Returns:
-        int: The number of training identities.
-    """
-    with DefaultScope.overwrite_default_scope(scope):
-        dataset = DATASETS.build(copy.deepcopy(dataset_cfg))
-    num_ids = getattr(dataset, 'metainfo', {}).get('num_ids')
-    if num_ids is None:
-        raise ValueError(
-            f'the training set {type(dataset).__name__} has no '
-            "metainfo['num_ids'], so model.num_classes cannot be read from "
-            'the data: set model.num_classes in the config.')
-    print_log(f'model.num_classes = {num_ids}: the identities of the '
-              f'training set ({dataset.metainfo.get("dataset_name")})',
-              logger='current')
-    return int(num_ids)

@@ -1,16 +1,19 @@
-from .checkpoint import (IncompleteCheckpointError,
-                         allow_mmengine_checkpoint_globals,
-                         check_checkpoint_complete, find_resume_checkpoint,
-                         finished_run_message, load_checkpoint_safely)
+"""The ground floor: helpers that import no domain package of
+``mmreid_dranet`` (only torch, numpy and mmengine), so that models, engine,
+apis and tools can all use them."""
+from .checkpoint import (IncompleteCheckpointError, check_checkpoint_complete,
+                         checkpoint_reading, find_resume_checkpoint,
+                         finished_run_message, load_checkpoint_safely,
+                         num_classes_from_checkpoint)
 from .config import (build_runner, configure_device, load_config,
                      set_data_root, set_work_dir)
 from .distributed import release_process_group
-from .setup_env import register_all_modules
+from .mim import mim_configs
 
 __all__ = [
-    'IncompleteCheckpointError', 'allow_mmengine_checkpoint_globals',
-    'check_checkpoint_complete', 'find_resume_checkpoint',
-    'finished_run_message', 'load_checkpoint_safely',
-    'build_runner', 'configure_device', 'load_config', 'set_data_root',
-    'set_work_dir', 'register_all_modules', 'release_process_group'
+    'IncompleteCheckpointError', 'check_checkpoint_complete',
+    'checkpoint_reading', 'find_resume_checkpoint', 'finished_run_message',
+    'load_checkpoint_safely', 'num_classes_from_checkpoint', 'build_runner',
+    'configure_device', 'load_config', 'mim_configs', 'release_process_group',
+    'set_data_root', 'set_work_dir'
 ]

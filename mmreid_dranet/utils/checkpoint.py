@@ -1,25 +1,50 @@
-"""Let ``torch.load(weights_only=True)`` read mmengine's own checkpoints.
+"""Checkpoint files: read safely, write atomically, find, and count.
 
-mmengine 0.10.7 calls ``torch.load`` without ``weights_only``; torch >= 2.6
-then unpickles with its safe loader, which refuses the few non-tensor objects
-an mmengine checkpoint holds (the message hub's ``HistoryBuffer`` and the numpy
-arrays and scalars inside it), so ``--resume`` and ``load_from`` fail.
+The one home of everything this package does with checkpoint files:
 
-We allow-list exactly those objects. The one dangerous global such a file
-names, ``builtins.getattr`` (HistoryBuffer pickles its statistics methods as
-``getattr(HistoryBuffer, 'mean')``), is served by a restricted stand-in that
-answers only that question. Everything else still goes through torch's safe
-unpickler, so a checkpoint carrying any other callable is refused.
+- **Safe reading.** mmengine 0.10.7 calls ``torch.load`` without
+  ``weights_only``; torch >= 2.6 then unpickles with its safe loader, which
+  refuses the few non-tensor objects an mmengine checkpoint holds (the
+  message hub's ``HistoryBuffer`` and the numpy arrays and scalars inside
+  it), so ``--resume`` and ``load_from`` fail. :func:`checkpoint_reading`
+  allow-lists exactly those objects with
+  ``torch.serialization.safe_globals`` for the duration of one load, and
+  removes them afterwards: torch's process-wide allow-list is never changed
+  for longer than that. The one dangerous global such a file names,
+  ``builtins.getattr`` (``HistoryBuffer`` pickles its statistics methods as
+  ``getattr(HistoryBuffer, 'mean')``), is served by a stand-in that answers
+  only that question.
+- **The completeness check.** A file whose write was cut short is refused
+  by name (:class:`IncompleteCheckpointError`) before torch's zip reader
+  fails on it; :func:`checkpoint_reading` applies it to every local load.
+- **Atomic writing.** :func:`atomic_write` gives the ``.part`` name to
+  write to and renames the finished, fsynced file over the final name, so a
+  run killed mid-write never leaves a torn file under a checkpoint's name.
+  :class:`mmreid_dranet.engine.ReIDRunner` saves through it; no file
+  backend is registered with mmengine.
+- **The resume lookup** (:func:`find_resume_checkpoint`) and the run-over
+  check (:func:`finished_run_message`).
+- **The identity count** of a checkpoint
+  (:func:`num_classes_from_checkpoint`).
+
+This module imports only torch, numpy and mmengine, so that every other
+part of the package can use it.
 """
+import contextlib
 import os
 import os.path as osp
 import pickle
 import re
 import zipfile
+from typing import Iterator, Optional, Union
 
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
+
+PARTIAL_SUFFIX = '.part'
+
+# --- Safe reading -------------------------------------------------------
 
 
 def _history_buffer_getattr(obj, name):
@@ -48,14 +73,47 @@ def _numpy_globals():
     return entries
 
 
-def allow_mmengine_checkpoint_globals():
-    """Register the objects of an mmengine checkpoint as safe to unpickle.
+def mmengine_checkpoint_globals() -> list:
+    """The objects an mmengine checkpoint holds besides tensors.
 
-    Idempotent; called when :mod:`mmreid_dranet` is imported.
+    Returns:
+        list: Entries for ``torch.serialization.safe_globals``.
     """
-    torch.serialization.add_safe_globals(
-        [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')] +
-        _numpy_globals())
+    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')
+            ] + _numpy_globals()
+
+
+@contextlib.contextmanager
+def checkpoint_reading(filename=None) -> Iterator[None]:
+    """Let ``torch.load`` read mmengine checkpoints inside the block.
+
+    Inside: torch's safe unpickler also accepts
+    :func:`mmengine_checkpoint_globals`. On exit exactly the entries that
+    were added are removed again (one the caller had allowed before stays
+    allowed). Wrap mmengine's own loads in it, e.g. a plain mmengine
+    ``Runner``::
+
+        with checkpoint_reading():
+            runner.train()   # resume / load_from read the checkpoint
+
+    Args:
+        filename (str, optional): The file about to be read. A local path
+            (not a URL such as ``https://`` or ``torchvision://``) is
+            checked first with :func:`check_checkpoint_complete`.
+
+    Raises:
+        FileNotFoundError: naming a local ``filename`` that does not exist.
+        IncompleteCheckpointError: naming ``filename`` when its write was
+            cut short.
+    """
+    if isinstance(filename, (str, os.PathLike)) and \
+            '://' not in str(filename):
+        check_checkpoint_complete(filename)
+    present = set(torch.serialization.get_safe_globals())
+    missing = [entry for entry in mmengine_checkpoint_globals()
+               if entry not in present]
+    with torch.serialization.safe_globals(missing):
+        yield
 
 
 def load_checkpoint_safely(filename, map_location='cpu', mmap=False):
@@ -67,23 +125,26 @@ def load_checkpoint_safely(filename, map_location='cpu', mmap=False):
         mmap (bool): Map the tensors instead of reading them (cheap when
             only the ``meta`` of a large checkpoint is needed).
 
+    Returns:
+        dict: The checkpoint.
+
     Raises:
+        FileNotFoundError: naming the file when it does not exist.
         pickle.UnpicklingError: naming the file, when it holds objects that
             are not plain tensors, containers or mmengine's logging state.
         IncompleteCheckpointError: naming the file, when its write was cut
             short (rather than torch's zip-reader error).
     """
-    allow_mmengine_checkpoint_globals()
-    if isinstance(filename, (str, os.PathLike)) and osp.isfile(filename):
-        check_checkpoint_complete(filename)
-    try:
-        return torch.load(filename, map_location=map_location,
-                          weights_only=True, mmap=mmap)
-    except pickle.UnpicklingError as error:
-        raise pickle.UnpicklingError(
-            f'Refused to load checkpoint {filename!r}: it holds objects that '
-            f'are not safe to unpickle ({error}). Only load checkpoints you '
-            'trust, and convert them to plain state dicts first.') from error
+    with checkpoint_reading(filename):
+        try:
+            return torch.load(filename, map_location=map_location,
+                              weights_only=True, mmap=mmap)
+        except pickle.UnpicklingError as error:
+            raise pickle.UnpicklingError(
+                f'Refused to load checkpoint {filename!r}: it holds objects '
+                f'that are not safe to unpickle ({error}). Only load '
+                'checkpoints you trust, and convert them to plain state '
+                'dicts first.') from error
 
 
 # --- Torn files ---------------------------------------------------------
@@ -96,19 +157,23 @@ class IncompleteCheckpointError(ValueError):
     """A checkpoint file that ends early (its write was interrupted)."""
 
 
-def check_checkpoint_complete(filename):
-    """Refuse a checkpoint file whose write did not finish.
+def check_checkpoint_complete(filename) -> None:
+    """Refuse a checkpoint file that is missing or whose write did not
+    finish.
 
     ``torch.save`` writes a zip archive whose central directory comes last:
     a file cut short anywhere lacks it. Files in torch's legacy (non-zip)
     format are left to ``torch.load`` to judge.
 
     Args:
-        filename (str): An existing local file.
+        filename (str): A local file.
 
     Raises:
+        FileNotFoundError: naming the file when it does not exist.
         IncompleteCheckpointError: naming the file and its size.
     """
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'Checkpoint not found: {filename!r}')
     size = osp.getsize(filename)
     with open(filename, 'rb') as file:
         head = file.read(len(_ZIP_MAGIC))
@@ -128,7 +193,7 @@ def check_checkpoint_complete(filename):
         'newest complete one.')
 
 
-def is_checkpoint_complete(filename):
+def is_checkpoint_complete(filename) -> bool:
     """``True`` when :func:`check_checkpoint_complete` accepts the file."""
     try:
         check_checkpoint_complete(filename)
@@ -137,7 +202,47 @@ def is_checkpoint_complete(filename):
     return True
 
 
-def find_resume_checkpoint(work_dir):
+# --- Atomic writing -----------------------------------------------------
+
+
+def _fsync_path(path: str) -> None:
+    """Flush a file's (or a folder's entries') bytes to the disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def atomic_write(filepath: str) -> Iterator[str]:
+    """Write ``filepath`` all-or-nothing.
+
+    The block writes to the name it is given, ``<filepath>.part``; when the
+    block ends normally that file is fsynced and renamed over ``filepath``
+    (``os.replace`` is atomic on POSIX file systems), and the rename itself
+    is fsynced. A kill or an exception inside the block leaves
+    ``filepath`` as it was and at most a stale ``.part`` file, which no
+    loader picks up and the next write of the same name replaces.
+
+    Args:
+        filepath (str): The final local file name.
+
+    Yields:
+        str: The name to write to.
+    """
+    filepath = str(filepath)
+    partial = filepath + PARTIAL_SUFFIX
+    yield partial
+    _fsync_path(partial)
+    os.replace(partial, filepath)
+    _fsync_path(osp.dirname(osp.abspath(filepath)))
+
+
+# --- Resuming -----------------------------------------------------------
+
+
+def find_resume_checkpoint(work_dir: str) -> Optional[str]:
     """The newest complete checkpoint of a run, for ``--resume``.
 
     mmengine's ``last_checkpoint`` file names the checkpoint written last;
@@ -161,8 +266,7 @@ def find_resume_checkpoint(work_dir):
     if osp.isfile(pointer):
         with open(pointer) as file:
             named = file.read().strip() or None
-    if named is not None and osp.isfile(named) and is_checkpoint_complete(
-            named):
+    if named is not None and is_checkpoint_complete(named):
         return named
     folder = osp.dirname(named) if named else work_dir
     numbered = []
@@ -182,7 +286,7 @@ def find_resume_checkpoint(work_dir):
         'complete.')
 
 
-def finished_run_message(checkpoint, train_cfg):
+def finished_run_message(checkpoint: str, train_cfg: dict) -> Optional[str]:
     """Say so when ``checkpoint`` already ends the training of
     ``train_cfg`` (resuming it would train nothing).
 
@@ -206,3 +310,41 @@ def finished_run_message(checkpoint, train_cfg):
             f'{unit} {done} and train_cfg.{key} is {total}, so there is '
             f'nothing to resume. Raise train_cfg.{key} (e.g. --cfg-options '
             f'train_cfg.{key}=...) to train longer.')
+
+
+# --- Identity count -----------------------------------------------------
+
+# State-dict keys whose first dimension is the identity count, in the order
+# they are tried (DRANeck's SIC class maps, then BN + linear classifiers).
+_CLASSIFIER_KEY_ENDINGS = ('identity_conv.weight', 'classifier.fc.weight',
+                           'fc.weight')
+
+
+def num_classes_from_checkpoint(checkpoint: Union[str, dict]
+                                ) -> Optional[int]:
+    """The identity count a checkpoint was trained with.
+
+    Read from the training set's metainfo that mmengine stores in every
+    checkpoint (``meta.dataset_meta.num_ids``); for a bare state dict, from
+    the first classifier weight found (its number of rows).
+
+    Args:
+        checkpoint (str | dict): A checkpoint file (loaded with
+            :func:`load_checkpoint_safely`) or an already loaded checkpoint.
+
+    Returns:
+        int | None: The count, or None when the checkpoint does not tell.
+    """
+    if isinstance(checkpoint, (str, os.PathLike)):
+        checkpoint = load_checkpoint_safely(
+            checkpoint, mmap=zipfile.is_zipfile(checkpoint))
+    meta = checkpoint.get('meta') or {}
+    num_ids = (meta.get('dataset_meta') or {}).get('num_ids')
+    if num_ids is not None:
+        return int(num_ids)
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    for ending in _CLASSIFIER_KEY_ENDINGS:
+        for key, value in state_dict.items():
+            if key.endswith(ending) and hasattr(value, 'shape'):
+                return int(value.shape[0])
+    return None

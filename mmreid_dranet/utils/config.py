@@ -1,4 +1,8 @@
-"""Config preparation shared by ``tools/train.py`` and ``tools/test.py``."""
+"""Config preparation shared by ``tools/train.py`` and ``tools/test.py``.
+
+Only mmengine and torch are imported here (no domain package): the
+runner is found through the registry (:func:`build_runner`).
+"""
 import os
 import os.path as osp
 
@@ -6,11 +10,19 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
 
+from .checkpoint import check_checkpoint_complete
+from .mim import mim_configs
+
 DATALOADER_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
 def load_config(path, cfg_options=None):
     """Load a config file, failing with one clear message if it is missing.
+
+    The way to read a config of this package (or one whose ``_base_``
+    names ``'mmreid_dranet::...'``): mmengine's ``Config.fromfile`` is
+    called inside :func:`mmreid_dranet.utils.mim.mim_configs`, which lets it
+    resolve ``mmreid_dranet::`` for the duration of the read only.
 
     Args:
         path (str): The config file.
@@ -22,7 +34,8 @@ def load_config(path, cfg_options=None):
     if not osp.isfile(path):
         raise FileNotFoundError(f'Config file not found: {path!r} '
                                 f'(looked in {osp.abspath(path)!r}).')
-    cfg = Config.fromfile(path)
+    with mim_configs():
+        cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return cfg
@@ -123,7 +136,12 @@ def set_work_dir(cfg, config_path, work_dir=None):
 
 
 def build_runner(cfg):
-    """Build the Runner named by ``runner_type`` or mmengine's default."""
+    """Build the Runner named by ``runner_type`` or mmengine's default.
+
+    The runner class is looked up in the registry (which imports
+    ``mmreid_dranet.engine`` on demand), so this module needs no domain
+    package.
+    """
     if 'runner_type' in cfg:
         from mmreid_dranet.registry import RUNNERS
         return RUNNERS.build(cfg)
@@ -148,8 +166,17 @@ def add_common_arguments(parser):
 
 
 def apply_common_arguments(cfg, args):
-    """Apply the shared options (``--data-root``, ``--launcher``) and adapt
-    the config to the device."""
+    """Apply the shared options (``--data-root``, ``--launcher``), adapt
+    the config to the device, and refuse a missing or torn local
+    ``load_from`` before anything is built.
+
+    Raises:
+        FileNotFoundError: when a local ``load_from`` does not exist.
+        IncompleteCheckpointError: when its write was cut short.
+    """
+    load_from = cfg.get('load_from')
+    if isinstance(load_from, str) and '://' not in load_from:
+        check_checkpoint_complete(load_from)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     if args.data_root is not None:
         set_data_root(cfg, args.data_root)

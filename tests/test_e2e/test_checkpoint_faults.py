@@ -1,8 +1,8 @@
 """A run SIGKILLed in the middle of a checkpoint write, and torn files.
 
-The kill is real: a file backend (the shipped atomic one, with its byte
-writing slowed) writes half of ``epoch_2.pth``, signals, and stalls; the
-test then kills the whole process group.
+The kill is real: a local file backend (mmengine's, with its byte writing
+slowed) writes half of ``epoch_2.pth.part`` for ReIDRunner's atomic save,
+signals, and stalls; the test then kills the whole process group.
 """
 import os
 import shutil
@@ -13,33 +13,32 @@ import time
 
 import pytest
 
-from mmreid_dranet.engine.checkpoint_io import PARTIAL_SUFFIX
-from mmreid_dranet.utils.checkpoint import is_checkpoint_complete
+from mmreid_dranet.utils.checkpoint import (PARTIAL_SUFFIX,
+                                            is_checkpoint_complete)
 
 STALLING_BACKEND = textwrap.dedent('''\
-    """AtomicLocalBackend that stalls half-way through one checkpoint."""
+    """mmengine's local backend, stalling half-way through one file."""
     import os
     import time
 
-    from mmengine.fileio import register_backend
-
-    from mmreid_dranet.engine.checkpoint_io import AtomicLocalBackend
+    from mmengine.fileio import LocalBackend, register_backend
 
 
-    class StallingAtomicBackend(AtomicLocalBackend):
+    class StallingLocalBackend(LocalBackend):
 
-        def _write(self, file, data):
+        def put(self, obj, filepath):
             stall = os.environ.get('STALL_CHECKPOINT')
-            if not stall or not file.name.endswith(stall + '.part'):
-                return super()._write(file, data)
-            file.write(data[:len(data) // 2])
-            file.flush()
-            open(os.environ['STALL_SIGNAL'], 'w').close()
-            time.sleep(600)
-            file.write(data[len(data) // 2:])
+            if not stall or not str(filepath).endswith(stall + '.part'):
+                return super().put(obj, filepath)
+            with open(filepath, 'wb') as file:
+                file.write(obj[:len(obj) // 2])
+                file.flush()
+                open(os.environ['STALL_SIGNAL'], 'w').close()
+                time.sleep(600)
+                file.write(obj[len(obj) // 2:])
 
 
-    register_backend('stalling_atomic', StallingAtomicBackend, force=True)
+    register_backend('stalling_local', StallingLocalBackend, force=True)
     ''')
 
 
@@ -54,7 +53,7 @@ def stalling_setup(tmp_path_factory, tools):
         custom_imports = dict(imports=['stalling_backend'],
                               allow_failed_imports=False)
         default_hooks = dict(checkpoint=dict(
-            backend_args=dict(backend='stalling_atomic')))
+            backend_args=dict(backend='stalling_local')))
         '''))
     return folder, str(config)
 

@@ -9,7 +9,7 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
-import mmreid_dranet  # noqa: F401  (registers the checkpoint allow-list)
+from mmreid_dranet.utils import checkpoint_reading
 
 
 class _TinyRegressor(BaseModel):
@@ -85,13 +85,15 @@ def test_resume_continues_exactly_where_training_stopped(tmp_path):
     crashed = Runner(**_runner_cfg(tmp_path / 'split', [_KillAfterEpoch(2)]))
     with pytest.raises(RuntimeError, match='killed'):
         crashed.train()
-    # A new runner resumes the epoch-2 checkpoint: this goes through
-    # torch.load's safe unpickler (message hub and schedulers included).
+    # A new (plain mmengine) runner resumes the epoch-2 checkpoint: this
+    # goes through torch.load's safe unpickler (message hub and schedulers
+    # included), with mmengine's objects allowed inside the block only.
     cfg = _runner_cfg(tmp_path / 'split')
     cfg['experiment_name'] = 'resumed'
     cfg.update(resume=True, load_from=str(tmp_path / 'split/epoch_2.pth'))
     resumed = Runner(**cfg)
-    resumed.train()
+    with checkpoint_reading():
+        resumed.train()
 
     assert resumed.epoch == 4
     for key, value in expected.items():

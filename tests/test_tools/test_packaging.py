@@ -1,4 +1,6 @@
-"""A non-editable install carries configs/ and tools/ (the mim layout)."""
+"""A non-editable install carries configs/ and tools/ (the mim layout), and
+``mmreid_dranet.utils.load_config`` reads configs based on
+``mmreid_dranet::...`` from any kind of install."""
 import os
 import os.path as osp
 import shutil
@@ -31,10 +33,10 @@ def test_installed_package_resolves_mim_configs(tmp_path):
     probe = textwrap.dedent('''
         import os.path as osp
         import mmreid_dranet
-        from mmengine.config import Config
         from mmengine.utils import get_installed_path
+        from mmreid_dranet.utils import load_config
         package = get_installed_path('mmreid_dranet')
-        cfg = Config.fromfile('my_config.py')
+        cfg = load_config('my_config.py')
         print(osp.realpath(mmreid_dranet.__file__))
         print(osp.realpath(package))
         print(cfg.default_scope, cfg.train_cfg.max_epochs,
@@ -60,9 +62,10 @@ def test_development_install_resolves_mim_configs(tmp_path):
     (tmp_path / 'my_config.py').write_text(
         "_base_ = 'mmreid_dranet::dranet/dranet_r50_duke.py'\n")
     probe = textwrap.dedent('''
-        import mmreid_dranet
         from mmengine.config import Config
-        cfg = Config.fromfile('my_config.py')
+        from mmreid_dranet.utils.mim import mim_configs
+        with mim_configs():
+            cfg = Config.fromfile('my_config.py')
         print(cfg.default_scope, cfg.runner_type,
               cfg.train_dataloader.dataset.type)
         ''')

@@ -9,7 +9,7 @@ from mmengine.logging import print_log
 from mmpretrain.models import ResNet
 
 from mmreid_dranet.registry import MODELS
-from mmreid_dranet.utils import load_checkpoint_safely
+from mmreid_dranet.utils.checkpoint import load_checkpoint_safely
 
 # mmpretrain's ResNet already names its layers as torchvision does
 # (conv1, bn1, layer1.0.conv1, layer1.0.downsample.0 ...); a checkpoint of
