@@ -22,7 +22,7 @@ test: install
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 demo: install
-	$(PY) tools/demo.py
+	$(PY) demo/synthetic_demo.py
 
 bench: install
 	$(PY) benchmarks/run_all.py

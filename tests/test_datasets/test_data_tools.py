@@ -1,5 +1,6 @@
-"""tools/misc/make_synthetic_data.py and tools/misc/browse_dataset.py as a
-user runs them, and the data benchmark's quick mode."""
+"""tools/dataset_converters/make_synthetic_data.py and
+tools/visualization/browse_dataset.py as a user runs them, and the data
+benchmark's quick mode."""
 import glob
 import os.path as osp
 import subprocess
@@ -19,7 +20,7 @@ def run(*args):
 
 def test_make_synthetic_data_cli(tmp_path):
     out = str(tmp_path / 'synthetic')
-    result = run('tools/misc/make_synthetic_data.py', out, '--num-train-ids',
+    result = run('tools/dataset_converters/make_synthetic_data.py', out, '--num-train-ids',
                  '3', '--num-test-ids', '2', '--num-cams', '2',
                  '--cams-per-id', '2', '2', '--images-per-cam', '2', '2',
                  '--num-distractors', '1', '--num-junk', '1', '--height',
@@ -35,7 +36,7 @@ def test_make_synthetic_data_cli(tmp_path):
 
 
 def test_make_synthetic_data_cli_refuses_bad_settings(tmp_path):
-    result = run('tools/misc/make_synthetic_data.py', str(tmp_path),
+    result = run('tools/dataset_converters/make_synthetic_data.py', str(tmp_path),
                  '--cams-per-id', '1', '2')
     assert result.returncode != 0
     assert 'cams_per_id' in result.stderr
@@ -44,7 +45,7 @@ def test_make_synthetic_data_cli_refuses_bad_settings(tmp_path):
 def test_browse_dataset_writes_a_labelled_grid(tmp_path,
                                                synthetic_market_root):
     output = str(tmp_path / 'grid.png')
-    result = run('tools/misc/browse_dataset.py', MARKET_CONFIG, '--split',
+    result = run('tools/visualization/browse_dataset.py', MARKET_CONFIG, '--split',
                  'test', '--num', '6', '--cols', '3', '--data-root',
                  synthetic_market_root, '--output', output)
     assert result.returncode == 0, result.stderr
@@ -63,7 +64,7 @@ def test_browse_dataset_writes_a_labelled_grid(tmp_path,
 
 def test_browse_dataset_names_a_missing_data_root(tmp_path):
     missing = str(tmp_path / 'nowhere')
-    result = run('tools/misc/browse_dataset.py', MARKET_CONFIG,
+    result = run('tools/visualization/browse_dataset.py', MARKET_CONFIG,
                  '--data-root', missing)
     assert result.returncode != 0
     assert missing in result.stderr

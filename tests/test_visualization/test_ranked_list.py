@@ -150,7 +150,7 @@ def test_visualize_ranks_tool(tmp_path):
     npz = save_features(str(tmp_path / 'feats.npz'), q_feats, g_feats, q_pids,
                         g_pids, q_cams, g_cams, q_paths, g_paths)
     tool = osp.join(osp.dirname(__file__), '..', '..', 'tools',
-                    'analysis_tools', 'visualize_ranks.py')
+                    'visualization', 'visualize_ranks.py')
     spec = importlib.util.spec_from_file_location('visualize_ranks', tool)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -7,7 +7,7 @@
 
 The same steps by hand::
 
-    python tools/misc/make_synthetic_data.py data/synthetic_market
+    python tools/dataset_converters/make_synthetic_data.py data/synthetic_market
     python tools/train.py configs/dranet/dranet_demo_synthetic.py
     python tools/test.py configs/dranet/dranet_demo_synthetic.py \
         work_dirs/dranet_demo_synthetic/best_reid_mAP_epoch_24.pth \
