@@ -1,5 +1,4 @@
 """demo/search_demo.py: a query image against a folder or a saved gallery."""
-import importlib.util
 import os
 import os.path as osp
 
@@ -9,12 +8,9 @@ import pytest
 from mmreid_dranet.apis import ReIDGallery
 from mmreid_dranet.visualization.ranked_list import (UNKNOWN_COLOR,
                                                      RankListLayout)
+from tests.helpers.scripts import load_script
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-spec = importlib.util.spec_from_file_location(
-    'search_demo', osp.join(REPO, 'demo', 'search_demo.py'))
-demo = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(demo)
+demo = load_script('demo/search_demo.py')
 
 
 def printed_results(text):
