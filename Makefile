@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 REQS := requirements/cpu.txt requirements/tests.txt requirements/runtime.txt setup.py
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: install test demo bench clean-venv
+.PHONY: install test demo lint bench clean-venv
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ test: install
 
 demo: install
 	$(PY) demo/synthetic_demo.py
+
+# flake8 + isort with the settings of setup.cfg (also part of `make test`).
+lint: install
+	$(PY) -m pytest tests/test_lint.py -p no:xdist
 
 bench: install
 	$(PY) benchmarks/run_all.py

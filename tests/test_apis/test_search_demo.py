@@ -49,7 +49,7 @@ def test_search_demo_on_a_folder_then_on_the_saved_gallery(
 
 
 def test_search_demo_names_bad_input(tiny, tiny_checkpoint, tmp_path,
-                                    write_image):
+                                     write_image):
     query = str(tmp_path / 'q.png')
     write_image(query, 128, 64)
     with pytest.raises(SystemExit, match='neither a folder nor an .npz'):

@@ -34,8 +34,9 @@ def test_named_identities_train_test_and_reach_the_out_file(
             ['tools/test.py', str(config), str(tmp_path / 'work/epoch_1.pth'),
              '--data-root', data_root, '--work-dir', str(tmp_path / 'test'),
              '--out', str(tmp_path / 'emb.npz')]):
-        result = subprocess.run(base + command, cwd=REPO, env=ToolRunner().env(),
-                                capture_output=True, text=True, timeout=600)
+        result = subprocess.run(base + command, cwd=REPO,
+                                env=ToolRunner().env(), capture_output=True,
+                                text=True, timeout=600)
         assert result.returncode == 0, result.stderr[-3000:]
     with np.load(tmp_path / 'emb.npz', allow_pickle=False) as out:
         names = {side: out[f'{side}_names'] for side in ('query', 'gallery')}

@@ -57,7 +57,7 @@ def test_two_process_cpu_training_and_identical_evaluation(
 
 
 def test_killed_run_resumes_from_its_last_checkpoint(synthetic_market_root,
-                                                      tmp_path):
+                                                     tmp_path):
     work_dir = tmp_path / 'killed'
     command = [sys.executable, 'tools/train.py', TINY_CONFIG, '--data-root',
                synthetic_market_root, '--work-dir', str(work_dir)]

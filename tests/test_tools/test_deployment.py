@@ -67,7 +67,7 @@ def test_export_with_flip_and_l2_runs_in_onnxruntime_alone(
 
 
 def test_export_with_preprocessing_in_the_graph(checkpoint, query_files,
-                                               tmp_path):
+                                                tmp_path):
     out = str(tmp_path / 'model_pre.onnx')
     tool.main([tiny.TINY_CONFIG, checkpoint, '--out', out,
                '--with-preprocess'] + OPTIONS)  # synthetic verification
