@@ -27,6 +27,9 @@ def test_counts_of_the_tiny_model(capsys):
     table = capsys.readouterr().out.splitlines()
     assert table[0].startswith('| config | input (H x W) | parameters |')
     assert f'| 64x32 | {numel} |' in table[2]
+    # The operators without a FLOP rule are named, not silently dropped.
+    assert small['uncounted'] and all(
+        op in table[-1] for op in small['uncounted'])
 
 
 def test_command_line_prints_the_table():

@@ -17,7 +17,9 @@ count and its warnings about the classifiers, which inference never calls):
   included (they depend on ``--num-classes``);
 - FLOPs: one image through the inference embedding (``mode='tensor'``,
   flip test off), one fused multiply-add counted as one FLOP, as mmengine
-  (fvcore) counts.
+  (fvcore) counts. Operators mmengine has no FLOP rule for (element-wise
+  ones, max pooling, means) count zero; the tool lists them under the
+  table.
 """
 import argparse
 import os.path as osp
@@ -71,7 +73,9 @@ def model_complexity(config: str, shape: Tuple[int, int],
 
     Returns:
         dict: ``params`` (int) and ``flops`` (int), the numbers
-        ``mmengine.analysis.get_model_complexity_info`` reports.
+        ``mmengine.analysis.get_model_complexity_info`` reports, and
+        ``uncounted`` (operator name -> calls, the operators counted as
+        zero FLOPs).
     """
     import torch
     from mmengine.analysis import FlopAnalyzer, parameter_count
@@ -85,9 +89,11 @@ def model_complexity(config: str, shape: Tuple[int, int],
     image = torch.randn(1, 3, *shape)
     # The classifiers are trained only: the inference trace never calls
     # them, which FlopAnalyzer would report as a warning per run.
-    flops = FlopAnalyzer(model, image).unsupported_ops_warnings(
-        False).uncalled_modules_warnings(False).total()
-    return dict(params=int(parameter_count(model)['']), flops=int(flops))
+    analyzer = FlopAnalyzer(model, image).unsupported_ops_warnings(
+        False).uncalled_modules_warnings(False)
+    return dict(params=int(parameter_count(model)['']),
+                flops=int(analyzer.total()),
+                uncounted=dict(analyzer.unsupported_ops()))
 
 
 def markdown_table(rows: Sequence[Tuple[str, Tuple[int, int], dict]]
@@ -113,9 +119,12 @@ def main(argv=None) -> list:
              model_complexity(config, shape, args.num_classes))
             for config in args.configs for shape in args.shape]
     print('\n'.join(markdown_table(rows)))
+    uncounted = sorted({op for _, _, counts in rows
+                        for op in counts['uncounted']})
     print(f'\nParameters: the whole model, classifiers for '
           f'{args.num_classes} identities included. FLOPs: one image, '
-          'inference embedding, flip off, one multiply-add = one FLOP.')
+          'inference embedding, flip off, one multiply-add = one FLOP; '
+          f'counted as zero: {", ".join(uncounted) or "none"}.')
     return rows
 
 
