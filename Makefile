@@ -8,7 +8,7 @@ REQS := requirements/cpu.txt requirements/tests.txt requirements/docs.txt \
 	requirements/runtime.txt setup.py
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: install test demo bench docs clean-venv
+.PHONY: install test demo lint bench docs clean-venv
 
 install: $(STAMP)
 
@@ -24,7 +24,11 @@ test: install
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 demo: install
-	$(PY) tools/demo.py
+	$(PY) demo/synthetic_demo.py
+
+# flake8 + isort with the settings of setup.cfg (also part of `make test`).
+lint: install
+	$(PY) -m pytest tests/test_lint.py -p no:xdist
 
 # The documentation site; warnings are errors.
 docs: install

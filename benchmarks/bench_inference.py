@@ -71,7 +71,7 @@ def bench_inferencer(config, paths, batch_size, repeats):
     from mmengine.dataset import pseudo_collate
 
     from mmreid_dranet.apis import ReIDInferencer
-    from mmreid_dranet.apis.inferencer import TestPipeline
+    from mmreid_dranet.apis.test_pipeline import TestPipeline
     inferencer = ReIDInferencer(config, None, device='cpu',
                                 cfg_options=FLIP_L2, num_classes=64)
     model = inferencer.model

@@ -2,7 +2,9 @@
 
 ``synthetic_market_root``: a small synthetic data set in the Market-1501
 layout (real JPEG files), written once per test session (per xdist worker).
+``two_roots``: two small synthetic data sets (for joint training sets).
 ``write_image``: writes one small real image file (JPEG or PNG by suffix).
+Helper functions shared by tests live in ``tests/helpers/``.
 """
 import os
 import os.path as osp
@@ -29,6 +31,21 @@ def synthetic_market_root(tmp_path_factory) -> str:
     root = str(tmp_path_factory.mktemp('synthetic_market'))
     make_synthetic_market(root, **SYNTHETIC_MARKET_SETTINGS)
     return root
+
+
+@pytest.fixture(scope='session')
+def two_roots(tmp_path_factory) -> list:
+    """Roots of two small synthetic Market-layout data sets (6 and 5 train
+    identities, seeds 0 and 1), for joint training sets (read-only)."""
+    roots = []
+    for seed, num_ids in ((0, 6), (1, 5)):
+        root = str(tmp_path_factory.mktemp(f'joint{seed}'))
+        make_synthetic_market(root, num_train_ids=num_ids, num_test_ids=2,
+                              num_cams=3, cams_per_id=(2, 2),
+                              images_per_cam=(2, 2), num_distractors=0,
+                              num_junk=0, seed=seed)
+        roots.append(root)
+    return roots
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 # The `make demo` job: DRANet on the embedded synthetic data set
-# (tools/misc/make_synthetic_data.py), small enough for 2 CPU cores.
+# (tools/dataset_converters/make_synthetic_data.py), small enough for 2 CPU
+# cores.
 # Same method as the paper configs: P=3 parts, RCAM + RSAM, three losses;
 # only the sizes shrink (ResNet-18 at half width, K=64, 128x64 input) and the
 # backbone trains from scratch (no pretrained weights offline).

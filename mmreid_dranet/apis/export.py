@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .inferencer import TestPipeline, test_pipeline_cfg
+from .test_pipeline import TestPipeline, test_pipeline_cfg
 
 OPSET_VERSION = 17
 

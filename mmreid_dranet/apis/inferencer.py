@@ -1,8 +1,6 @@
 """ReIDInferencer: embeddings of images, exactly as ``tools/test.py``."""
 import os.path as osp
-import queue
 import sys
-import threading
 import warnings
 from math import ceil
 from typing import Iterable, Iterator, List, Optional, Tuple, Union
@@ -10,77 +8,17 @@ from typing import Iterable, Iterator, List, Optional, Tuple, Union
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.dataset import Compose, pseudo_collate
+from mmengine.dataset import pseudo_collate
 from mmengine.model import BaseModel
-from mmengine.registry import DefaultScope
 from mmpretrain.apis import BaseInferencer
 
-from .inputs import check_bgr_array, inputs_to_list
-from .model import (DEFAULT_SCOPE, init_model, load_inference_config,
-                    load_state_strictly)
+from mmreid_dranet.utils.prefetch import prefetch
+from .inputs import inputs_to_list
+from .model import init_model, load_inference_config, load_state_strictly
 from .model_index import list_models as _list_models
+from .test_pipeline import BadImageError, TestPipeline
 
-
-class BadImageError(ValueError):
-    """An input image that cannot be read or decoded."""
-
-
-class TestPipeline:
-    """The config's test pipeline, split after its image loading step.
-
-    Files go through the whole pipeline (the very loader ``tools/test.py``
-    uses, e.g. :class:`StrictLoadImageFromFile`); arrays skip the loader
-    and enter the rest with the keys the loader would have set.
-
-    Args:
-        cfg (Config): A config with ``test_dataloader.dataset.pipeline``.
-    """
-
-    def __init__(self, cfg: Config):
-        from mmreid_dranet.registry import TRANSFORMS
-        steps = test_pipeline_cfg(cfg)
-        if not steps or not str(steps[0].get('type', '')).endswith(
-                'LoadImageFromFile'):
-            raise ValueError(
-                'the test pipeline must start with an image loading step '
-                '(StrictLoadImageFromFile or LoadImageFromFile), got '
-                f'{steps[:1]}')
-        with DefaultScope.overwrite_default_scope(
-                cfg.get('default_scope', DEFAULT_SCOPE)):
-            built = [TRANSFORMS.build(step) for step in steps]
-        self.load = built[0]
-        self.transform = Compose(built[1:])
-
-    def from_file(self, path: str) -> dict:
-        """Load and transform one image file. Raises
-        :class:`BadImageError` naming the file when it cannot be read."""
-        try:
-            results = self.load(dict(img_path=path))
-        except Exception as error:  # the loader's own error, re-typed
-            raise BadImageError(f'cannot read image {path!r}: '
-                                f'{str(error).rstrip(".")}') from error
-        if results is None:
-            raise BadImageError(f'cannot read image {path!r}')
-        return self.transform(results)
-
-    def from_array(self, img: np.ndarray, position: int) -> dict:
-        """Transform one H x W x 3 uint8 BGR array."""
-        img = check_bgr_array(img, position)
-        return self.transform(
-            dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2]))
-
-
-def test_pipeline_cfg(cfg: Config) -> list:
-    """``test_dataloader.dataset.pipeline``, following dataset wrappers."""
-    dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
-    while 'pipeline' not in dataset:
-        inner = dataset.get('dataset') or (dataset.get('datasets') or
-                                           [None])[0]
-        if not isinstance(inner, dict):
-            raise KeyError('the config has no test_dataloader.dataset.'
-                           'pipeline to preprocess images with')
-        dataset = inner
-    return list(dataset['pipeline'])
+__all__ = ['ReIDInferencer', 'BadImageError']
 
 
 class ReIDInferencer(BaseInferencer):
@@ -172,7 +110,7 @@ class ReIDInferencer(BaseInferencer):
         if progress:
             batches = _progress_bar(batches, ceil(len(items) / batch_size))
         embeddings, paths = [], []
-        for data, batch_paths in _prefetch(batches):
+        for data, batch_paths in prefetch(batches):
             embeddings.append(self.forward(data))
             paths.extend(batch_paths)
         return self.postprocess(embeddings, paths, skipped)
@@ -253,47 +191,3 @@ def _progress_bar(batches: Iterable, total: int) -> Iterator:
     yield from track(batches, 'Embedding', total=total, console=console)
     if not console.is_terminal:  # rich leaves the last line open there
         sys.stderr.write('\n')
-
-
-def _prefetch(iterable: Iterable, depth: int = 1) -> Iterator:
-    """Iterate ``iterable`` in a background thread, ``depth`` items ahead.
-
-    Image decoding and resizing (OpenCV) and the model's forward (torch)
-    release the GIL, so loading the next batch overlaps the current
-    forward pass. Errors of the producer are raised in the consumer.
-    """
-    slots: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def put(entry) -> bool:
-        while not stop.is_set():
-            try:
-                slots.put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce():
-        try:
-            for item in iterable:
-                if not put((item, None)):
-                    return
-            put((done, None))
-        except BaseException as error:  # handed to the consumer
-            put((done, error))
-
-    worker = threading.Thread(target=produce, daemon=True)
-    worker.start()
-    try:
-        while True:
-            item, error = slots.get()
-            if error is not None:
-                raise error
-            if item is done:
-                return
-            yield item
-    finally:
-        stop.set()  # a consumer that stops early frees the producer
-        worker.join()

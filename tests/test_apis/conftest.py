@@ -5,29 +5,16 @@ import os.path as osp
 import subprocess
 import sys
 
-import importlib.util
-
 import pytest
 
-
-def load_tiny_model():
-    """tests/test_apis/tiny_model.py as a module (the tests run with
-    --import-mode=importlib, so helper files are not on sys.path)."""
-    spec = importlib.util.spec_from_file_location(
-        'tiny_model', osp.join(osp.dirname(osp.abspath(__file__)),
-                               'tiny_model.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_tiny = load_tiny_model()
-FLIP_L2, REPO, TINY_CONFIG = _tiny.FLIP_L2, _tiny.REPO, _tiny.TINY_CONFIG
+from tests.helpers import tiny_model as _tiny
+from tests.helpers.tiny_model import FLIP_L2, REPO, TINY_CONFIG
 
 
 @pytest.fixture(scope='session')
 def tiny():
-    """The tiny_model helper module (TINY_CONFIG, FLIP_L2, REPO, ...)."""
+    """The ``tests.helpers.tiny_model`` module (TINY_CONFIG, FLIP_L2,
+    REPO, ...)."""
     return _tiny
 
 

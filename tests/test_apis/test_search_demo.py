@@ -1,5 +1,4 @@
 """demo/search_demo.py: a query image against a folder or a saved gallery."""
-import importlib.util
 import os
 import os.path as osp
 
@@ -9,12 +8,9 @@ import pytest
 from mmreid_dranet.apis import ReIDGallery
 from mmreid_dranet.visualization.ranked_list import (UNKNOWN_COLOR,
                                                      RankListLayout)
+from tests.helpers.scripts import load_script
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-spec = importlib.util.spec_from_file_location(
-    'search_demo', osp.join(REPO, 'demo', 'search_demo.py'))
-demo = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(demo)
+demo = load_script('demo/search_demo.py')
 
 
 def printed_results(text):
@@ -53,7 +49,7 @@ def test_search_demo_on_a_folder_then_on_the_saved_gallery(
 
 
 def test_search_demo_names_bad_input(tiny, tiny_checkpoint, tmp_path,
-                                    write_image):
+                                     write_image):
     query = str(tmp_path / 'q.png')
     write_image(query, 128, 64)
     with pytest.raises(SystemExit, match='neither a folder nor an .npz'):

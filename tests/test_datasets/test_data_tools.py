@@ -1,5 +1,6 @@
-"""tools/misc/make_synthetic_data.py and tools/misc/browse_dataset.py as a
-user runs them, and the data benchmark's quick mode."""
+"""tools/dataset_converters/make_synthetic_data.py and
+tools/visualization/browse_dataset.py as a user runs them, and the data
+benchmark's quick mode."""
 import glob
 import os.path as osp
 import subprocess
@@ -10,6 +11,8 @@ import numpy as np
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MARKET_CONFIG = osp.join(REPO, 'configs/_base_/datasets/market1501.py')
+MAKE_SYNTHETIC_DATA = 'tools/dataset_converters/make_synthetic_data.py'
+BROWSE_DATASET = 'tools/visualization/browse_dataset.py'
 
 
 def run(*args):
@@ -19,7 +22,7 @@ def run(*args):
 
 def test_make_synthetic_data_cli(tmp_path):
     out = str(tmp_path / 'synthetic')
-    result = run('tools/misc/make_synthetic_data.py', out, '--num-train-ids',
+    result = run(MAKE_SYNTHETIC_DATA, out, '--num-train-ids',
                  '3', '--num-test-ids', '2', '--num-cams', '2',
                  '--cams-per-id', '2', '2', '--images-per-cam', '2', '2',
                  '--num-distractors', '1', '--num-junk', '1', '--height',
@@ -35,7 +38,7 @@ def test_make_synthetic_data_cli(tmp_path):
 
 
 def test_make_synthetic_data_cli_refuses_bad_settings(tmp_path):
-    result = run('tools/misc/make_synthetic_data.py', str(tmp_path),
+    result = run(MAKE_SYNTHETIC_DATA, str(tmp_path),
                  '--cams-per-id', '1', '2')
     assert result.returncode != 0
     assert 'cams_per_id' in result.stderr
@@ -44,7 +47,7 @@ def test_make_synthetic_data_cli_refuses_bad_settings(tmp_path):
 def test_browse_dataset_writes_a_labelled_grid(tmp_path,
                                                synthetic_market_root):
     output = str(tmp_path / 'grid.png')
-    result = run('tools/misc/browse_dataset.py', MARKET_CONFIG, '--split',
+    result = run(BROWSE_DATASET, MARKET_CONFIG, '--split',
                  'test', '--num', '6', '--cols', '3', '--data-root',
                  synthetic_market_root, '--output', output)
     assert result.returncode == 0, result.stderr
@@ -63,7 +66,7 @@ def test_browse_dataset_writes_a_labelled_grid(tmp_path,
 
 def test_browse_dataset_names_a_missing_data_root(tmp_path):
     missing = str(tmp_path / 'nowhere')
-    result = run('tools/misc/browse_dataset.py', MARKET_CONFIG,
+    result = run(BROWSE_DATASET, MARKET_CONFIG,
                  '--data-root', missing)
     assert result.returncode != 0
     assert missing in result.stderr

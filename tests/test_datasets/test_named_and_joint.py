@@ -1,36 +1,15 @@
 """Identities named by words, list-file problems, and joint training sets."""
 import os
 import os.path as osp
-import shutil
 import warnings
 
 import pytest
 
 from mmreid_dranet.datasets import (CustomReIDDataset, JointReIDDataset,
-                                    Market1501, make_synthetic_market)
+                                    Market1501)
 from mmreid_dranet.utils import load_config, set_data_root
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-WORDS = ['zoe', 'alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace',
-         'heidi', 'ivan', 'judy', 'mallory', 'niaj', 'olivia', 'peggy']
-
-
-def named_folders_from_market(market_root, out_root):
-    """Copy a Market-layout set into train/<name>/, query/<name>/ and
-    gallery/<name>/ folders, identities named by words (distractors and
-    junk left out). Returns {pid: name}."""
-    name_of = {}
-    for src, dst in (('bounding_box_train', 'train'), ('query', 'query'),
-                     ('bounding_box_test', 'gallery')):
-        for item in Market1501(market_root, split='train' if dst == 'train'
-                               else dst).load_part(dst):
-            if item.pid <= 0:
-                continue
-            name = name_of.setdefault(item.pid, WORDS[len(name_of)])
-            folder = osp.join(out_root, dst, name)
-            os.makedirs(folder, exist_ok=True)
-            shutil.copy(item.img_path, folder)
-    return name_of
+from tests.helpers import REPO
+from tests.helpers.named_data import named_folders_from_market
 
 
 def test_named_folders_map_to_sorted_names_on_every_split(
@@ -117,19 +96,6 @@ def test_one_identity_is_an_error(tmp_path, write_image):
     write_image(tmp_path / 'train' / 'alice' / 'b.jpg')
     with pytest.raises(ValueError, match=r"single identity \('alice'\)"):
         CustomReIDDataset(str(tmp_path), split='train')
-
-
-@pytest.fixture(scope='module')
-def two_roots(tmp_path_factory):
-    roots = []
-    for seed, num_ids in ((0, 6), (1, 5)):
-        root = str(tmp_path_factory.mktemp(f'joint{seed}'))
-        make_synthetic_market(root, num_train_ids=num_ids, num_test_ids=2,
-                              num_cams=3, cams_per_id=(2, 2),
-                              images_per_cam=(2, 2), num_distractors=0,
-                              num_junk=0, seed=seed)
-        roots.append(root)
-    return roots
 
 
 def test_joint_dataset_keeps_identities_and_cameras_apart(two_roots):

@@ -10,10 +10,9 @@ from mmengine.registry import DefaultScope
 
 from mmreid_dranet.registry import RUNNERS
 from mmreid_dranet.utils import load_config
-
-from ..test_datasets.test_named_and_joint import (named_folders_from_market,
-                                                  two_roots)  # noqa: F401
-from .test_training_runs import REPO, TINY_CONFIG, _env
+from tests.helpers import REPO, TINY_CONFIG
+from tests.helpers.named_data import named_folders_from_market
+from tests.helpers.tool_runner import ToolRunner
 
 
 def test_named_identities_train_test_and_reach_the_out_file(
@@ -35,8 +34,9 @@ def test_named_identities_train_test_and_reach_the_out_file(
             ['tools/test.py', str(config), str(tmp_path / 'work/epoch_1.pth'),
              '--data-root', data_root, '--work-dir', str(tmp_path / 'test'),
              '--out', str(tmp_path / 'emb.npz')]):
-        result = subprocess.run(base + command, cwd=REPO, env=_env(),
-                                capture_output=True, text=True, timeout=600)
+        result = subprocess.run(base + command, cwd=REPO,
+                                env=ToolRunner().env(), capture_output=True,
+                                text=True, timeout=600)
         assert result.returncode == 0, result.stderr[-3000:]
     with np.load(tmp_path / 'emb.npz', allow_pickle=False) as out:
         names = {side: out[f'{side}_names'] for side in ('query', 'gallery')}
@@ -48,7 +48,7 @@ def test_named_identities_train_test_and_reach_the_out_file(
                    for path, name in zip(paths[side], names[side]))
 
 
-def test_joint_config_trains_with_labels_apart(two_roots, tmp_path):  # noqa
+def test_joint_config_trains_with_labels_apart(two_roots, tmp_path):
     cfg = load_config(TINY_CONFIG)
     pipeline = cfg.train_dataloader.dataset.pipeline
     cfg.train_dataloader.dataset = dict(

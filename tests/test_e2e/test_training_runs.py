@@ -3,42 +3,23 @@ import os
 import os.path as osp
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import numpy as np
-import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY_CONFIG = osp.join(osp.dirname(osp.abspath(__file__)),
-                       'tiny_demo_config.py')
-METRIC_LINE = re.compile(r'Epoch\(test\).*?(reid/mAP: .*?reid/mINP: \S+)')
+from tests.helpers import REPO, TINY_CONFIG
+from tests.helpers.tool_runner import ToolRunner
 
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return str(sock.getsockname()[1])
+RUNNER = ToolRunner()
+_env = RUNNER.env
+_test_metrics = RUNNER.test_metrics
 
 
-def _env():
-    return dict(os.environ, PYTHON=sys.executable, PORT=_free_port(),
-                OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
-
-
-def _run(command, **kwargs):
-    result = subprocess.run(command, cwd=REPO, env=_env(), text=True,
-                            capture_output=True, timeout=600, **kwargs)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout + result.stderr
-
-
-def _test_metrics(output):
-    lines = METRIC_LINE.findall(output)
-    assert lines, output[-3000:]
-    return lines[-1]
+def _run(command):
+    """Run a tool; its stdout + stderr (it must succeed)."""
+    return RUNNER.run(command, timeout=600)[1]
 
 
 def test_two_process_cpu_training_and_identical_evaluation(
@@ -76,7 +57,7 @@ def test_two_process_cpu_training_and_identical_evaluation(
 
 
 def test_killed_run_resumes_from_its_last_checkpoint(synthetic_market_root,
-                                                      tmp_path):
+                                                     tmp_path):
     work_dir = tmp_path / 'killed'
     command = [sys.executable, 'tools/train.py', TINY_CONFIG, '--data-root',
                synthetic_market_root, '--work-dir', str(work_dir)]

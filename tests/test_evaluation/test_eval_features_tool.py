@@ -1,5 +1,3 @@
-import importlib.util
-import os.path as osp
 import warnings
 
 import numpy as np
@@ -7,16 +5,11 @@ import pytest
 
 from mmreid_dranet.evaluation import (AQEOptions, RerankOptions, evaluate_reid,
                                       save_features)
-
-TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools',
-                'eval_features.py')
+from tests.helpers.scripts import load_script
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('eval_features', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/analysis_tools/eval_features.py')
 
 
 def test_eval_features_reproduces_evaluate_reid(tmp_path, capsys):

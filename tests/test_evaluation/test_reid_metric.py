@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -20,18 +19,10 @@ from mmreid_dranet.evaluation import (AQEOptions, DumpReIDEmbeddings,
                                       load_features, request_rankings,
                                       take_rankings)
 from mmreid_dranet.evaluation.functional import rerank_steps
+from tests.helpers import distributed_metric_worker
+from tests.helpers.distributed_metric_worker import make_test_set
 
-WORKER = osp.join(osp.dirname(__file__), 'distributed_metric_worker.py')
-
-
-def _load_worker():
-    spec = importlib.util.spec_from_file_location('metric_worker', WORKER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_test_set = _load_worker().make_test_set
+WORKER = distributed_metric_worker.__file__
 NUM_QUERY = 12
 
 
@@ -228,7 +219,7 @@ def test_two_processes_give_the_numbers_of_one(tmp_path, monkeypatch,
         with open(f'{out_prefix}.{rank}.json') as f:
             ranks.append(json.load(f))
     monkeypatch.setattr(rerank_steps, 'DEFAULT_BLOCK_ELEMENTS',
-                        _load_worker().SMALL_BLOCK_ELEMENTS)
+                        distributed_metric_worker.SMALL_BLOCK_ELEMENTS)
     feats, pids, camids, is_query = make_test_set()
     kwargs = {k: v for k, v in options.items()
               if k not in ('distributed_ranking', 'dump')}

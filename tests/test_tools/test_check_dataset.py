@@ -1,21 +1,18 @@
 """tools/misc/check_dataset.py on clean data and on planted problems."""
-import importlib.util
 import os
 import os.path as osp
 import shutil
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tests.helpers import REPO
+from tests.helpers.scripts import load_script
+
 CONFIG = osp.join(REPO, 'configs/dranet/dranet_demo_synthetic.py')
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'check_dataset', osp.join(REPO, 'tools/misc/check_dataset.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/misc/check_dataset.py')
 
 
 def table_row(output, part):

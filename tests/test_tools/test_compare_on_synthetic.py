@@ -1,16 +1,10 @@
 """tools/analysis_tools/compare_on_synthetic.py: the variants differ only
 in their model parts; the report's spread and noise verdicts."""
-import importlib.util
-import os.path as osp
-
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-spec = importlib.util.spec_from_file_location(
-    'compare_on_synthetic',
-    osp.join(REPO, 'tools', 'analysis_tools', 'compare_on_synthetic.py'))
-tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tool)
+from tests.helpers.scripts import load_script
+
+tool = load_script('tools/analysis_tools/compare_on_synthetic.py')
 
 
 def test_variants_share_everything_but_the_model_parts(

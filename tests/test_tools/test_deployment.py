@@ -1,5 +1,4 @@
 """tools/deployment/pytorch2onnx.py: export, verification, onnxruntime use."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -10,18 +9,10 @@ import onnx
 import onnxruntime
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tests.helpers import tiny_model as tiny
+from tests.helpers.scripts import load_script
 
-
-def load_module(name, *parts):
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, *parts))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tiny = load_module('tiny_model', 'tests', 'test_apis', 'tiny_model.py')
-tool = load_module('pytorch2onnx', 'tools', 'deployment', 'pytorch2onnx.py')
+tool = load_script('tools/deployment/pytorch2onnx.py')
 OPTIONS = ['--cfg-options'] + [f'{k}={v}' for k, v in tiny.FLIP_L2.items()]
 
 
@@ -76,7 +67,7 @@ def test_export_with_flip_and_l2_runs_in_onnxruntime_alone(
 
 
 def test_export_with_preprocessing_in_the_graph(checkpoint, query_files,
-                                               tmp_path):
+                                                tmp_path):
     out = str(tmp_path / 'model_pre.onnx')
     tool.main([tiny.TINY_CONFIG, checkpoint, '--out', out,
                '--with-preprocess'] + OPTIONS)  # synthetic verification

@@ -26,8 +26,14 @@ def _truncate(path, keep):
 
 
 def test_complete_files_pass(tmp_path):
-    check_checkpoint_complete(_save(tmp_path / 'zip.pth'))
-    check_checkpoint_complete(_save(tmp_path / 'legacy.pth', legacy=True))
+    for path in (_save(tmp_path / 'zip.pth'),
+                 _save(tmp_path / 'legacy.pth', legacy=True)):
+        check_checkpoint_complete(path)  # raises for an incomplete file
+        # What the check let through is the whole checkpoint.
+        loaded = torch.load(path, weights_only=True)
+        assert loaded['meta'] == dict(epoch=1, iter=10)
+        assert torch.equal(loaded['state_dict']['weight'],
+                           torch.arange(5000.))
 
 
 @pytest.mark.parametrize('fraction', [0.0, 0.001, 0.5, 0.999])

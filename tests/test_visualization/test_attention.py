@@ -1,6 +1,5 @@
 """DRANet attention pictures: the numbers are the model's (checked against
 plain formulas), and the pixels land where the numbers say."""
-import importlib.util
 import os.path as osp
 
 import numpy as np
@@ -15,9 +14,10 @@ from mmreid_dranet.visualization import (AttentionLayout, ImageAttention,
                                          PartAttention, dra_attention,
                                          draw_attention)
 from mmreid_dranet.visualization.attention_picture import TOP_BAR_COLOR
+from tests.helpers import TINY_CONFIG
+from tests.helpers.scripts import load_script
+from tests.helpers.tiny_model import save_tiny_checkpoint
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY_CONFIG = osp.join(REPO, 'tests', 'test_e2e', 'tiny_demo_config.py')
 LAYOUT = AttentionLayout(tile_height=96, tile_width=48, bars_width=80)
 GREY = np.full((128, 64, 3), 128, np.uint8)
 
@@ -210,24 +210,15 @@ def test_neck_without_identity_maps_says_what_it_cannot_draw(tiny_model):
         dra_attention(model, torch.randn(1, 3, 128, 64), true_labels=[0])
 
 
-def _tool(name, *parts):
-    path = osp.join(REPO, 'tools', *parts, f'{name}.py')
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_vis_attention_tool(synthetic_market_root, tmp_path, capsys):
-    tiny = _tool('tiny_model', '..', 'tests', 'test_apis')
-    checkpoint = tiny.save_tiny_checkpoint(str(tmp_path / 'tiny.pth'))
+    checkpoint = save_tiny_checkpoint(str(tmp_path / 'tiny.pth'))
     train = sorted((osp.join(synthetic_market_root, 'bounding_box_train',
                              n) for n in __import__('os').listdir(
                                  osp.join(synthetic_market_root,
                                           'bounding_box_train'))))[0]
     query_dir = osp.join(synthetic_market_root, 'query')
     query = osp.join(query_dir, sorted(__import__('os').listdir(query_dir))[0])
-    tool = _tool('vis_attention', 'visualization')
+    tool = load_script('tools/visualization/vis_attention.py')
     written = tool.main([TINY_CONFIG, checkpoint, train, query, '--out-dir',
                          str(tmp_path / 'att'), '--data-root',
                          synthetic_market_root, '--tile-height', '128'])

@@ -1,6 +1,5 @@
 """tools/analysis_tools/compare_ranks.py: the queries where two models'
 APs differ most, each as two ranked lists with correct frames."""
-import importlib.util
 import os.path as osp
 
 import cv2
@@ -12,22 +11,12 @@ from mmreid_dranet.visualization import RankListLayout
 from mmreid_dranet.visualization.ranked_list import (MATCH_COLOR,
                                                      MISMATCH_COLOR,
                                                      QUERY_COLOR)
+from tests.helpers.pixels import frame_colors
+from tests.helpers.scripts import load_script
 
-HERE = osp.dirname(osp.abspath(__file__))
-REPO = osp.dirname(osp.dirname(HERE))
 NUM_QUERY, NUM_GALLERY, DIM = 8, 24, 6
 
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TOOL = _load('compare_ranks', osp.join(REPO, 'tools', 'analysis_tools',
-                                       'compare_ranks.py'))
-frame_colors = _load('pixels', osp.join(HERE, 'pixels.py')).frame_colors
+TOOL = load_script('tools/analysis_tools/compare_ranks.py')
 
 
 def write_split(tmp_path):

@@ -1,4 +1,3 @@
-import importlib.util
 import os.path as osp
 
 import cv2
@@ -15,20 +14,14 @@ from mmreid_dranet.visualization.ranked_list import (MATCH_COLOR,
                                                      MISMATCH_COLOR,
                                                      QUERY_COLOR,
                                                      UNKNOWN_COLOR)
+from tests.helpers import pixels
+from tests.helpers.scripts import load_script
 
 LAYOUT = RankListLayout(tile_height=48, tile_width=24, border=3)
 
 
-def _load_pixels():
-    spec = importlib.util.spec_from_file_location(
-        'pixels', osp.join(osp.dirname(__file__), 'pixels.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def frame_colors(picture, num_tiles, layout=LAYOUT):
-    return _load_pixels().frame_colors(picture, num_tiles, layout)
+    return pixels.frame_colors(picture, num_tiles, layout)
 
 
 def test_frames_follow_match_flags():
@@ -151,11 +144,7 @@ def test_visualize_ranks_tool(tmp_path):
      g_paths) = make_gallery(tmp_path, seed=1)
     npz = save_features(str(tmp_path / 'feats.npz'), q_feats, g_feats, q_pids,
                         g_pids, q_cams, g_cams, q_paths, g_paths)
-    tool = osp.join(osp.dirname(__file__), '..', '..', 'tools',
-                    'analysis_tools', 'visualize_ranks.py')
-    spec = importlib.util.spec_from_file_location('visualize_ranks', tool)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script('tools/visualization/visualize_ranks.py')
     written = module.main([npz, '--out-dir', str(tmp_path / 'out'),
                            '--topk', '4', '--num-queries', '3'])
     assert len(written) == 6

@@ -1,6 +1,5 @@
 """ReIDVisualizationHook in mmengine's Runner: the metric's numbers do not
 change, the ranked lists reach the visualizer's backends or --show-dir."""
-import importlib.util
 import os.path as osp
 import warnings
 
@@ -12,17 +11,8 @@ from mmreid_dranet.evaluation import (ReIDMetric, evaluate_reid, load_features,
                                       take_rankings)
 from mmreid_dranet.utils import (build_runner, configure_device, load_config,
                                  set_data_root)
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY_CONFIG = osp.join(REPO, 'tests', 'test_e2e', 'tiny_demo_config.py')
-
-
-def _tiny_checkpoint(path):
-    spec = importlib.util.spec_from_file_location(
-        'tiny_model', osp.join(REPO, 'tests', 'test_apis', 'tiny_model.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.save_tiny_checkpoint(path)
+from tests.helpers import TINY_CONFIG
+from tests.helpers.tiny_model import save_tiny_checkpoint
 
 
 def _test_runner(root, checkpoint, work_dir, hook, dump_path):
@@ -43,7 +33,7 @@ def _test_runner(root, checkpoint, work_dir, hook, dump_path):
 
 def test_hook_draws_through_the_visualizer_without_changing_numbers(
         synthetic_market_root, tmp_path):
-    checkpoint = _tiny_checkpoint(str(tmp_path / 'tiny.pth'))
+    checkpoint = save_tiny_checkpoint(str(tmp_path / 'tiny.pth'))
     dump = str(tmp_path / 'feats.npz')
     runner = _test_runner(synthetic_market_root, checkpoint,
                           tmp_path / 'drawn',

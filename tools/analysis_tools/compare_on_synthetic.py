@@ -19,7 +19,8 @@ warm-up and decay epochs are scaled to ``--epochs``.
 
 Usage::
 
-    python tools/misc/make_synthetic_data.py data/synthetic_market
+    python tools/dataset_converters/make_synthetic_data.py \\
+        data/synthetic_market
     python tools/analysis_tools/compare_on_synthetic.py \\
         --data-root data/synthetic_market --epochs 12 --seeds 0 1 2
 

@@ -3,7 +3,7 @@ labelled with pid and camera (and Q/G for query/gallery).
 
 Example::
 
-    python tools/misc/browse_dataset.py \\
+    python tools/visualization/browse_dataset.py \\
         configs/_base_/datasets/market1501.py --split train --num 32 \\
         --output browse_train.png
 

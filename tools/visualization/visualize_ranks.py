@@ -1,6 +1,6 @@
 """Draw ranked-list pictures from the embeddings of ``tools/test.py --out``.
 
-    python tools/analysis_tools/visualize_ranks.py work_dirs/feats.npz \
+    python tools/visualization/visualize_ranks.py work_dirs/feats.npz \
         --out-dir work_dirs/ranks --topk 10 --num-queries 20
 
 Writes ``worst_NNN_<query>.png`` (lowest AP first) and

@@ -1,5 +1,4 @@
-"""Pixel helpers shared by the visualization tests (loaded with importlib:
-the tests run with --import-mode=importlib)."""
+"""Pixel helpers shared by the visualization tests."""
 import numpy as np
 
 

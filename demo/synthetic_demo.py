@@ -7,10 +7,11 @@
 
 The same steps by hand::
 
-    python tools/misc/make_synthetic_data.py data/synthetic_market
+    python tools/dataset_converters/make_synthetic_data.py \\
+        data/synthetic_market
     python tools/train.py configs/dranet/dranet_demo_synthetic.py
-    python tools/test.py configs/dranet/dranet_demo_synthetic.py \
-        work_dirs/dranet_demo_synthetic/best_reid_mAP_epoch_24.pth \
+    python tools/test.py configs/dranet/dranet_demo_synthetic.py \\
+        work_dirs/dranet_demo_synthetic/best_reid_mAP_epoch_24.pth \\
         --out embeddings.npz --show-dir ranked_lists
 """
 import argparse
@@ -33,7 +34,8 @@ METRIC_KEYS = ('R1', 'R5', 'R10', 'mAP', 'mINP')
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--data-root', default='data/synthetic_market')
-    parser.add_argument('--work-dir', default='work_dirs/dranet_demo_synthetic')
+    parser.add_argument('--work-dir',
+                        default='work_dirs/dranet_demo_synthetic')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the synthetic data and the training')
     return parser.parse_args()

@@ -1,4 +1,5 @@
-"""Run by test_reid_metric.py under torchrun: ReIDMetric on 2 ranks.
+"""Run by tests/test_evaluation/test_reid_metric.py under torchrun:
+ReIDMetric on 2 ranks.
 
 Usage: torchrun --nproc_per_node=N distributed_metric_worker.py OUT OPTIONS
 Each rank feeds the samples mmengine's DefaultSampler gives it (padded to a

@@ -4,12 +4,12 @@ The weights are random, and so are the BatchNorm statistics, so that the
 eval-mode network is not close to an identity and the numbers compared in
 the tests depend on every weight.
 """
-import os.path as osp
-
 import torch
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY_CONFIG = osp.join(REPO, 'tests', 'test_e2e', 'tiny_demo_config.py')
+from tests.helpers import REPO, TINY_CONFIG
+
+__all__ = ['REPO', 'TINY_CONFIG', 'NUM_IDS', 'FLIP_L2', 'save_tiny_checkpoint']
+
 NUM_IDS = 8
 # test_cfg of the tests: both flip and L2 on, so that both are checked.
 FLIP_L2 = {'model.test_cfg.flip': True, 'model.test_cfg.l2_normalize': True}

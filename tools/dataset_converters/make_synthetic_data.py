@@ -2,8 +2,9 @@
 
 Example::
 
-    python tools/misc/make_synthetic_data.py data/synthetic_market \\
-        --num-train-ids 64 --num-test-ids 50 --num-cams 6 --seed 0
+    python tools/dataset_converters/make_synthetic_data.py \\
+        data/synthetic_market --num-train-ids 64 --num-test-ids 50 \\
+        --num-cams 6 --seed 0
 
 The folder then loads like Market-1501 (``Market1501(data_root=...)``, or
 any Market config with ``--data-root``).
