@@ -26,14 +26,16 @@ from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
-from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
+from mmengine.registry import \
+    WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
 SCOPE = 'mmreid_dranet'
 
 
 def _child(name, parent, *locations):
-    return Registry(name, parent=parent, scope=SCOPE, locations=list(locations))
+    return Registry(
+        name, parent=parent, scope=SCOPE, locations=list(locations))
 
 
 RUNNERS = _child('runner', MMENGINE_RUNNERS, 'mmreid_dranet.engine')

@@ -1,4 +1,5 @@
-# DRANet, ResNet-50 (last stride 1), CUHK03-NP detected (767/700), 384x128, 60 epochs.
+# DRANet, ResNet-50 (last stride 1), CUHK03-NP detected (767/700),
+# 384x128, 60 epochs.
 _base_ = [
     '../_base_/models/dranet_r50.py',
     '../_base_/datasets/cuhk03_detected.py',

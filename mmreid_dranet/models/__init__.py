@@ -3,8 +3,7 @@ from .backbones import ReIDResNet, convert_resnet_state_dict
 from .data_preprocessor import ReIDDataPreprocessor
 from .heads import BNClassifier, DRAHead, ReIDLinearHead
 from .losses import CenterLoss, LabelSmoothLoss, TripletLoss
-from .necks import (BNNeck, DRANeck, DRANeckOutput, DRAPartBranch,
-                    DRAPartOutput)
+from .necks import BNNeck, DRANeck, DRANeckOutput, DRAPartBranch, DRAPartOutput
 from .reid import ReIDModel
 
 __all__ = [

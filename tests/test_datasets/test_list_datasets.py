@@ -113,8 +113,8 @@ def test_custom_lists_without_camera_put_query_and_gallery_apart(
     assert camids == [0, 1, 1] and removed == []
 
 
-def test_custom_list_mixing_camera_presence_is_an_error(tmp_path,
-                                                         write_image):
+def test_custom_list_mixing_camera_presence_is_an_error(
+        tmp_path, write_image):
     for name in ('q.jpg', 'g.jpg'):
         write_image(tmp_path / name)
     write_list(tmp_path / 'q.txt', ['q.jpg 1 0'])

@@ -25,7 +25,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.test_apis.tiny_model import TINY_CONFIG, save_tiny_checkpoint
+from tests.helpers.tiny_model import TINY_CONFIG, save_tiny_checkpoint
 
 DEMO_CONFIG = 'configs/dranet/dranet_demo_synthetic.py'
 DEMO_CHECKPOINT = 'work_dirs/dranet_demo_synthetic/epoch_24.pth'

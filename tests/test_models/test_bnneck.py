@@ -27,8 +27,8 @@ def test_outputs_are_pooled_feature_and_its_batch_norm():
     torch.testing.assert_close(bn_feature, normed)
     neck.eval()  # the test embedding: running statistics
     bn = neck.bn
-    expected = (pooled - bn.running_mean) / torch.sqrt(bn.running_var +
-                                                        bn.eps)
+    expected = ((pooled - bn.running_mean) /
+                torch.sqrt(bn.running_var + bn.eps))
     (embedding, ) = neck((x, ))
     torch.testing.assert_close(embedding, expected)
     torch.testing.assert_close(neck(x), expected)

@@ -20,10 +20,10 @@ class IdentityBalancedSampler(Sampler):
     ``num_ids`` distinct identities with ``ins_per_id`` samples each, so the
     per-rank batch size must equal ``num_ids * ins_per_id`` (``ReIDRunner``
     sets it so; ``SamplerBatchCheckHook`` stops a run whose config says
-    otherwise). One epoch walks through each identity's images once, in chunks of
-    ``ins_per_id`` (a short last chunk, or an identity with fewer images, is
-    filled by drawing its images again); blocks are then made of chunks of
-    distinct identities. The epoch has
+    otherwise). One epoch walks through each identity's images once, in
+    chunks of ``ins_per_id`` (a short last chunk, or an identity with fewer
+    images, is filled by drawing its images again); blocks are then made of
+    chunks of distinct identities. The epoch has
     ``floor(num_chunks / (num_ids * world_size))`` blocks per rank (at least
     one): every rank gets as many, and different ones. The order depends only
     on ``seed`` and the epoch set by :meth:`set_epoch`.

@@ -130,8 +130,9 @@ class KReciprocalReranker:
             reciprocal_sets(neighbours, k1), reciprocal_sets(neighbours, half),
             self.authors, 0, num_all)
         (weights, ) = split_rows(
-            lambda s, e: (set_weights(self.samples, expanded, self.row_max,
-                                      normalize_weights, s, e), ), num_all,
+            lambda s, e, sets=expanded: (set_weights(
+                self.samples, sets, self.row_max, normalize_weights, s, e), ),
+            num_all,
             row_block(max(expanded.shape[1], 1) * query.shape[1]),
             distributed)
         rows, cols, values = query_expansion(expanded, weights,
