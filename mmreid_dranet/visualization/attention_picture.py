@@ -6,7 +6,8 @@ identity and the RSAM mask (1 - H_n) ** alpha_s applied to the image (dark:
 what RSAM erases to make its spatial hard example); the same for the true
 identity when it is known and differs from the predicted one; and per part
 the CIC channel mask m sorted, the channels RCAM suppresses most (largest m)
-in red with their indices. Each map is upsampled into the pixel rows of its own stripe.
+in red with their indices. Each map is upsampled into the pixel rows of its
+own stripe.
 """
 from dataclasses import dataclass
 from typing import List, Sequence, Tuple
