@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 
-from mmreid_dranet.registry import MODELS
+from mmreid_dranet.registry import MODELS, SCOPE
 
 TEST_CFG_KEYS = ('flip', 'l2_normalize')
 DEFAULT_DATA_PREPROCESSOR = dict(
@@ -212,6 +212,9 @@ def _build_part(part: Union[dict, nn.Module], role: str,
         if key in accepted:
             part[key] = value
     _require_num_classes(part_cls, part, role)
+    # Our types resolve whatever default scope an earlier Runner of another
+    # library left current (mmengine builds in that scope otherwise).
+    part.setdefault('_scope_', SCOPE)
     return MODELS.build(part)
 
 

@@ -206,3 +206,19 @@ def test_dranet_config_builds():
     assert [p.attended.shape[2] for p in out.parts] == [8, 8, 8]
     assert F.cross_entropy(out.parts[0].identity_logits,
                            torch.tensor([750])) > 0
+
+
+def test_builds_under_another_library_default_scope():
+    # A plain mmengine Runner built earlier in the process leaves the
+    # 'mmengine' scope current; our parts must still be found.
+    from mmengine.registry import DefaultScope
+    name = 'another-library-runner'
+    DefaultScope.get_instance(name, scope_name='mmengine')
+    try:
+        with DefaultScope.overwrite_default_scope('mmengine'):
+            model = tiny_model()
+        assert type(model.data_preprocessor).__name__ == \
+            'ReIDDataPreprocessor'
+        assert type(model.neck).__name__ == 'DRANeck'
+    finally:
+        DefaultScope._instance_dict.pop(name, None)
