@@ -132,7 +132,7 @@ def test_saved_pictures_frame_the_true_matches(tmp_path):
                      'best_000_q5.png', 'best_001_q1.png']
     for path, query in zip(written, [4, 0, 5, 1]):
         picture = cv2.imread(path)
-        assert picture.shape == LAYOUT.canvas_size(5) + (3, )
+        assert picture.shape == LAYOUT.canvas_size(5, labelled=True) + (3, )
         expected = [QUERY_COLOR] + expected_flags(
             dist[query].numpy(), q_pids[query], q_cams[query], g_pids,
             g_cams, 5)
@@ -149,7 +149,7 @@ def test_visualize_ranks_tool(tmp_path):
                            '--topk', '4', '--num-queries', '3'])
     assert len(written) == 6
     picture = cv2.imread(written[0])
-    assert picture.shape == RankListLayout().canvas_size(4) + (3, )
+    assert picture.shape == RankListLayout().canvas_size(4, labelled=True) + (3, )
 
 
 def test_ranked_lists_reach_the_vis_backends(tmp_path):
