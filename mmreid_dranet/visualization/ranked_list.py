@@ -176,9 +176,9 @@ def draw_ranked_list(query_img: np.ndarray,
         if label:
             lines.append((label, y + framed_h + layout.caption + 10))
         for text, baseline in lines:
-            cv2.putText(canvas, fit_text(text, framed_w - 2), (x + 2,
-                                                              baseline),
-                        FONT, CAPTION_SCALE, TEXT_COLOR, 1, cv2.LINE_AA)
+            cv2.putText(canvas, fit_text(text, framed_w - 2),
+                        (x + 2, baseline), FONT, CAPTION_SCALE, TEXT_COLOR,
+                        1, cv2.LINE_AA)
     return canvas
 
 

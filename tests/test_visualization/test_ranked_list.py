@@ -149,7 +149,8 @@ def test_visualize_ranks_tool(tmp_path):
                            '--topk', '4', '--num-queries', '3'])
     assert len(written) == 6
     picture = cv2.imread(written[0])
-    assert picture.shape == RankListLayout().canvas_size(4, labelled=True) + (3, )
+    assert picture.shape == RankListLayout().canvas_size(
+        4, labelled=True) + (3, )
 
 
 def test_ranked_lists_reach_the_vis_backends(tmp_path):
