@@ -16,6 +16,7 @@ from mmreid_dranet.evaluation.functional.retrieval import (
 from mmreid_dranet.evaluation.functional.search import (GalleryBlocks,
                                                         exact_topk,
                                                         junk_exclusion)
+from .inputs import is_integer_name
 
 STORAGE_DTYPES = {'float32': torch.float32, 'float16': torch.float16}
 BACKENDS = ('exact', 'faiss')
@@ -137,7 +138,9 @@ class ReIDGallery:
 
         Args:
             identity (int | str): A name of the gallery (``'alice'``,
-                ``'0001'``), or a person id (an int or an integer string).
+                ``'0001'``), or a person id (an int or an integer string)
+                when the gallery's identities are numbers (no names, or
+                integer names): the pids of word names are only positions.
 
         Returns:
             int | None: Its pid, or None when the gallery holds no entry of
@@ -145,13 +148,14 @@ class ReIDGallery:
         """
         if not self.is_labelled:
             return None
+        text = str(identity)
         if self.names is not None:
-            hits = np.flatnonzero(self.names == str(identity))
+            hits = np.flatnonzero(self.names == text)
             if len(hits):
                 return int(self.pids[hits[0]])
-        text = str(identity)
-        if text.lstrip('-').isdigit() and bool(
-                (self.pids == int(text)).any()):
+            if not all(is_integer_name(name) for name in set(self.names)):
+                return None
+        if is_integer_name(text) and bool((self.pids == int(text)).any()):
             return int(text)
         return None
 

@@ -99,14 +99,15 @@ def identity_pids(identities: Sequence[str]) -> np.ndarray:
         ndarray: int64 person ids.
     """
     names = [str(name) for name in identities]
-    if all(_is_integer(name) for name in names):
+    if all(is_integer_name(name) for name in names):
         return np.asarray([int(name) for name in names], dtype=np.int64)
     position = {name: pid for pid, name in enumerate(sorted(set(names)))}
     return np.asarray([position[name] for name in names], dtype=np.int64)
 
 
-def _is_integer(name: str) -> bool:
-    return name.lstrip('-').isdigit()
+def is_integer_name(name) -> bool:
+    """Whether an identity name is a number (``0001``, ``-1``)."""
+    return str(name).lstrip('-').isdigit()
 
 
 def list_images(folder: str, recursive: bool = False) -> List[str]:

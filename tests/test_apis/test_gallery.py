@@ -215,8 +215,15 @@ def test_identity_folder_gallery_knows_names(inferencer, identity_root,
         gallery.embeddings.numpy(),
         inferencer(list(gallery.paths))['embeddings'])
     ben = int(gallery.pids[names.index('ben_0043')])
-    assert gallery.pid_of('ben_0043') == gallery.pid_of(str(ben)) == ben
+    assert gallery.pid_of('ben_0043') == ben
+    # Word names' pids are positions, not ids a user knows: names only.
+    assert gallery.pid_of(str(ben)) is None and gallery.pid_of(ben) is None
     assert gallery.pid_of('zed') is None and gallery.pid_of('query') is None
+    # Integer identity folders ('0007') match their number too.
+    numbered = ReIDGallery(gallery.embeddings[:3], names=['0007', '12', '7'],
+                           pids=identity_pids(['0007', '12', '7']))
+    assert numbered.pid_of('0007') == numbered.pid_of(7) == 7
+    assert numbered.is_match([0, 1, 2], '7') == [True, False, True]
     # Frames: green for ben_0043's entries, red for the others; the
     # labels are the names.
     query_folder = osp.join(identity_root, 'query', 'ben_0043')
