@@ -16,6 +16,7 @@ from mmreid_dranet.evaluation.functional.retrieval import (
 from mmreid_dranet.evaluation.functional.search import (GalleryBlocks,
                                                         exact_topk,
                                                         junk_exclusion)
+from .inputs import is_integer_name
 
 STORAGE_DTYPES = {'float32': torch.float32, 'float16': torch.float16}
 BACKENDS = ('exact', 'faiss')
@@ -50,8 +51,12 @@ class ReIDGallery:
         paths (Sequence[str], optional): G image files ('' when unknown).
         pids (array, optional): G person ids; None for an unlabelled
             gallery (ranked-list frames are then neutral).
-        camids (array, optional): G camera ids (with ``pids``).
-        names (Sequence[str], optional): G identity names.
+        camids (array, optional): G camera ids (only with ``pids``; None
+            when unknown, e.g. a folder of identity folders: such a
+            gallery draws and searches, but cannot leave out a query's
+            same-camera entries).
+        names (Sequence[str], optional): G identity names (with ``pids``).
+            Drawn under the images and matched by :meth:`pid_of`.
         metric (str): ``'euclidean'`` (squared) or ``'cosine'``.
         dtype (str): Storage, ``'float32'`` or ``'float16'`` (half the
             memory; blocks are searched in float32; see the README for its
@@ -93,8 +98,9 @@ class ReIDGallery:
             raise ValueError('the gallery is empty')
         self.paths = np.asarray([''] * num if paths is None else paths,
                                 dtype=np.str_)
-        if (pids is None) != (camids is None):
-            raise ValueError('give both pids and camids, or neither')
+        if pids is None and (camids is not None or names is not None):
+            raise ValueError('camids and names describe identities: give '
+                             'the pids too')
         self.pids = None if pids is None else as_label_tensor(
             pids, 'pids').to(device)
         self.camids = None if camids is None else as_label_tensor(
@@ -124,25 +130,84 @@ class ReIDGallery:
 
     @property
     def is_labelled(self) -> bool:
-        """Whether the gallery has person and camera ids."""
+        """Whether the gallery has person ids."""
         return self.pids is not None
+
+    def pid_of(self, identity: Union[int, str]) -> Optional[int]:
+        """The person id of an identity of this gallery.
+
+        Args:
+            identity (int | str): A name of the gallery (``'alice'``,
+                ``'0001'``), or a person id (an int or an integer string)
+                when the gallery's identities are numbers (no names, or
+                integer names): the pids of word names are only positions.
+
+        Returns:
+            int | None: Its pid, or None when the gallery holds no entry of
+            it (then no entry matches it), or is unlabelled.
+        """
+        if not self.is_labelled:
+            return None
+        text = str(identity)
+        if self.names is not None:
+            hits = np.flatnonzero(self.names == text)
+            if len(hits):
+                return int(self.pids[hits[0]])
+            if not all(is_integer_name(name) for name in set(self.names)):
+                return None
+        if is_integer_name(text) and bool((self.pids == int(text)).any()):
+            return int(text)
+        return None
+
+    def labels(self, indices: Sequence[int]) -> Optional[List[str]]:
+        """The identity of entries as the pictures show it: the name when
+        known, else ``pid N``; None for an unlabelled gallery."""
+        if not self.is_labelled:
+            return None
+        from mmreid_dranet.visualization.ranked_list import identity_label
+        return [identity_label(int(self.pids[i]), '' if self.names is None
+                               else str(self.names[i])) for i in indices]
+
+    def is_match(self, indices: Sequence[int],
+                 identity: Union[int, str, None]) -> Optional[List[bool]]:
+        """Whether entries are of ``identity`` (see :meth:`pid_of`): all
+        False when the gallery does not hold it; None when the truth is
+        unknown (no identity given, or an unlabelled gallery)."""
+        if identity is None or not self.is_labelled:
+            return None
+        pid = self.pid_of(identity)
+        return [pid is not None and int(self.pids[i]) == pid
+                for i in indices]
 
     @classmethod
     def from_folder(cls, inferencer, folder: str, batch_size: int = 32,
                     skip_bad_files: bool = False, **kwargs) -> 'ReIDGallery':
         """Embed a folder's images with a :class:`ReIDInferencer`.
 
+        A folder of identity folders (``gallery/alice/0001.jpg``) gives a
+        labelled gallery: names from the folders, pids by
+        :func:`~mmreid_dranet.apis.inputs.identity_pids`, camera ids
+        unknown.
+
         Args:
             inferencer (ReIDInferencer): The model.
-            folder (str): The image folder (sorted files, a progress bar).
+            folder (str): The image folder, flat or of identity folders
+                (sorted files, a progress bar).
             batch_size (int): Images per forward pass.
             skip_bad_files (bool): Leave unreadable images out (named in a
                 warning) instead of raising.
             **kwargs: ``metric``, ``dtype``, ``backend``... of the gallery.
         """
-        result = inferencer(folder, batch_size=batch_size,
-                            skip_bad_files=skip_bad_files)
-        return cls(result['embeddings'], result['paths'], **kwargs)
+        from .inputs import identity_pids, list_image_folder
+        listing = list_image_folder(folder)
+        result = inferencer(listing.paths, batch_size=batch_size,
+                            skip_bad_files=skip_bad_files, progress=True)
+        if not listing.is_labelled:
+            return cls(result['embeddings'], result['paths'], **kwargs)
+        identity_of = dict(zip(listing.paths, listing.identities))
+        names = [identity_of[path] for path in result['paths']]
+        return cls(result['embeddings'], result['paths'],
+                   identity_pids(names), names=names, **kwargs)
 
     @classmethod
     def load(cls, path: str, side: str = 'gallery',
@@ -206,6 +271,7 @@ class ReIDGallery:
                       metric=np.asarray(self.metric))
         if self.is_labelled:
             arrays['gallery_pids'] = self.pids.cpu().numpy()
+        if self.camids is not None:
             arrays['gallery_camids'] = self.camids.cpu().numpy()
         if self.names is not None:
             arrays['gallery_names'] = self.names
@@ -255,7 +321,7 @@ class ReIDGallery:
             return None
         if query_pids is None or query_camids is None:
             raise ValueError('give both query_pids and query_camids')
-        if not self.is_labelled:
+        if not self.is_labelled or self.camids is None:
             raise ValueError('query ids were given but the gallery has no '
                              'pids/camids to compare them with')
         qp = as_label_tensor(np.atleast_1d(query_pids),
@@ -267,18 +333,21 @@ class ReIDGallery:
         return junk_exclusion(qp, qc, self.pids, self.camids)
 
     def draw(self, query_image: Union[str, np.ndarray], result: SearchResult,
-             row: int = 0, query_pid: Optional[int] = None,
+             row: int = 0, query_identity: Union[int, str, None] = None,
              title: str = '', layout=None) -> np.ndarray:
         """A ranked-list picture of one query's result.
 
-        Frames are green/red when the gallery is labelled and ``query_pid``
-        is given, neutral grey otherwise.
+        Frames are green/red when the gallery is labelled and the query's
+        identity is given (all red when the gallery holds none of it),
+        neutral grey otherwise. A labelled gallery's entries are captioned
+        with their identity names (``pid N`` without names).
 
         Args:
             query_image (str | ndarray): The query's file or BGR image.
             result (SearchResult): From :meth:`search`.
             row (int): Which query of ``result``.
-            query_pid (int, optional): The query's person id.
+            query_identity (int | str, optional): The query's identity
+                name or person id (see :meth:`pid_of`).
             title (str): Header text.
             layout (RankListLayout, optional): Geometry.
 
@@ -296,14 +365,13 @@ class ReIDGallery:
                              'path to draw')
         query = read_image(query_image) if isinstance(query_image,
                                                       str) else query_image
-        if self.is_labelled and query_pid is not None:
-            is_match = [bool(self.pids[i] == query_pid) for i in indices]
-        else:
-            is_match = None
         return draw_ranked_list(
             query, [read_image(str(self.paths[i])) for i in indices],
-            is_match, result.distances[row][kept].tolist(), title,
-            layout or RankListLayout())
+            self.is_match(indices, query_identity),
+            result.distances[row][kept].tolist(), title,
+            layout or RankListLayout(), labels=self.labels(indices),
+            query_label=None if query_identity is None else str(
+                query_identity))
 
 
 def _stored(embeddings, dtype: str) -> torch.Tensor:

@@ -2,7 +2,9 @@
 
 True matches are framed green, false ones red, the query blue; results
 whose match is unknown (a gallery without identities) are framed grey. The
-distance is printed under each gallery image. Only OpenCV is used. These
+distance is printed under each gallery image and, when identities are
+known, the identity (its name, else ``pid N``) under that. Only OpenCV is
+used. These
 are the drawing primitives; :class:`ReIDVisualizer` picks the queries,
 reads the images and sends the pictures to files or vis backends.
 """
@@ -24,6 +26,9 @@ UNKNOWN_COLOR = (160, 160, 160)  # neutral: no identity to compare
 QUERY_COLOR = (230, 120, 0)
 BACKGROUND = (255, 255, 255)
 TEXT_COLOR = (0, 0, 0)
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+TITLE_SCALE = 0.4
+CAPTION_SCALE = 0.35
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class RankListLayout:
         gap (int): Space between tiles (three gaps after the query).
         header (int): Height of the title band.
         caption (int): Height of the distance band under each tile.
+        label (int): Height of the identity band under the distance (only
+            in pictures that show identities).
     """
     tile_height: int = 128
     tile_width: int = 64
@@ -44,6 +51,7 @@ class RankListLayout:
     gap: int = 4
     header: int = 22
     caption: int = 18
+    label: int = 14
 
     def tile_origin(self, position: int) -> Tuple[int, int]:
         """Top-left (y, x) of the framed tile at ``position`` (0: query)."""
@@ -51,12 +59,33 @@ class RankListLayout:
         x = self.gap + position * step + (2 * self.gap if position else 0)
         return self.header, x
 
-    def canvas_size(self, num_gallery: int) -> Tuple[int, int]:
-        """(height, width) of a picture with ``num_gallery`` results."""
+    def canvas_size(self, num_gallery: int,
+                    labelled: bool = False) -> Tuple[int, int]:
+        """(height, width) of a picture with ``num_gallery`` results
+        (``labelled``: with the identity band)."""
         _, x = self.tile_origin(num_gallery + 1)
         height = (self.header + self.tile_height + 2 * self.border +
-                  self.caption)
+                  self.caption + (self.label if labelled else 0))
         return height, x
+
+
+def identity_label(pid: int, name: str = '') -> str:
+    """How the pictures name an identity: its name (``ben_0043``) when the
+    data carries one, else ``pid 4``."""
+    return str(name) if name else f'pid {int(pid)}'
+
+
+def fit_text(text: str, width: int, scale: float = CAPTION_SCALE) -> str:
+    """``text``, shortened with a trailing ``..`` until it is at most
+    ``width`` pixels wide in the captions' font."""
+    def size(candidate):
+        return cv2.getTextSize(candidate, FONT, scale, 1)[0][0]
+
+    if size(text) <= width:
+        return text
+    while text and size(text + '..') > width:
+        text = text[:-1]
+    return text + '..'
 
 
 def ranked_gallery(dist_row: torch.Tensor, query_pid: int, query_camid: int,
@@ -91,7 +120,9 @@ def draw_ranked_list(query_img: np.ndarray,
                      is_match: Optional[Sequence[Optional[bool]]],
                      distances: Sequence[float],
                      title: str = '',
-                     layout: RankListLayout = RankListLayout()) -> np.ndarray:
+                     layout: RankListLayout = RankListLayout(),
+                     labels: Optional[Sequence[str]] = None,
+                     query_label: Optional[str] = None) -> np.ndarray:
     """Draw one query and its ranked gallery images side by side.
 
     Args:
@@ -103,6 +134,9 @@ def draw_ranked_list(query_img: np.ndarray,
         distances (Sequence[float]): Distance printed under each image.
         title (str): Text of the header band.
         layout (RankListLayout): Geometry.
+        labels (Sequence[str], optional): The identity of each gallery
+            image (:func:`identity_label`), printed under its distance.
+        query_label (str, optional): The query's identity, under 'query'.
 
     Returns:
         ndarray: The picture, uint8 BGR.
@@ -113,27 +147,38 @@ def draw_ranked_list(query_img: np.ndarray,
         raise ValueError(
             f'got {len(gallery_imgs)} gallery images, {len(is_match)} match '
             f'flags and {len(distances)} distances')
-    height, width = layout.canvas_size(len(gallery_imgs))
+    if labels is not None and len(labels) != len(gallery_imgs):
+        raise ValueError(f'got {len(gallery_imgs)} gallery images and '
+                         f'{len(labels)} identity labels')
+    labelled = labels is not None or query_label is not None
+    height, width = layout.canvas_size(len(gallery_imgs), labelled)
     canvas = np.full((height, width, 3), BACKGROUND, dtype=np.uint8)
-    cv2.putText(canvas, title, (layout.gap, layout.header - 7),
-                cv2.FONT_HERSHEY_SIMPLEX, 0.4, TEXT_COLOR, 1, cv2.LINE_AA)
-    tiles = [(query_img, QUERY_COLOR, 'query')] + [
-        (img, _frame_color(match), f'{dist:.3f}')
-        for img, match, dist in zip(gallery_imgs, is_match, distances)
+    cv2.putText(canvas, title, (layout.gap, layout.header - 7), FONT,
+                TITLE_SCALE, TEXT_COLOR, 1, cv2.LINE_AA)
+    if labels is None:
+        labels = [''] * len(gallery_imgs)
+    tiles = [(query_img, QUERY_COLOR, 'query', query_label or '')] + [
+        (img, _frame_color(match), f'{dist:.3f}', label)
+        for img, match, dist, label in zip(gallery_imgs, is_match,
+                                           distances, labels)
     ]
-    for position, (img, color, caption) in enumerate(tiles):
+    framed_h = layout.tile_height + 2 * layout.border
+    framed_w = layout.tile_width + 2 * layout.border
+    for position, (img, color, caption, label) in enumerate(tiles):
         y, x = layout.tile_origin(position)
-        framed_h = layout.tile_height + 2 * layout.border
-        framed_w = layout.tile_width + 2 * layout.border
         canvas[y:y + framed_h, x:x + framed_w] = color
         b = layout.border
         canvas[y + b:y + b + layout.tile_height,
                x + b:x + b + layout.tile_width] = cv2.resize(
                    img, (layout.tile_width, layout.tile_height),
                    interpolation=cv2.INTER_LINEAR)
-        cv2.putText(canvas, caption, (x + 2, y + framed_h + 13),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.35, TEXT_COLOR, 1,
-                    cv2.LINE_AA)
+        lines = [(caption, y + framed_h + 13)]
+        if label:
+            lines.append((label, y + framed_h + layout.caption + 10))
+        for text, baseline in lines:
+            cv2.putText(canvas, fit_text(text, framed_w - 2),
+                        (x + 2, baseline), FONT, CAPTION_SCALE, TEXT_COLOR,
+                        1, cv2.LINE_AA)
     return canvas
 
 

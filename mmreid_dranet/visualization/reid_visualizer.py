@@ -14,8 +14,8 @@ from mmreid_dranet.registry import VISUALIZERS
 from .attention_picture import AttentionLayout, draw_attention
 from .part_attention import ImageAttention
 from .ranked_list import (RankListLayout, draw_ranked_list, file_stem,
-                          ranked_gallery, read_image, select_queries,
-                          stack_pictures)
+                          identity_label, ranked_gallery, read_image,
+                          select_queries, stack_pictures)
 from .sample_grid import draw_sample_grid
 
 
@@ -66,11 +66,16 @@ class ReIDVisualizer(Visualizer):
                               step: int = 0,
                               out_file: Optional[str] = None,
                               show: bool = False,
-                              wait_time: float = 0) -> np.ndarray:
+                              wait_time: float = 0,
+                              labels: Optional[Sequence[str]] = None,
+                              query_label: Optional[str] = None
+                              ) -> np.ndarray:
         """One query beside its ranked gallery images (BGR inputs), true
-        matches framed green, false red, unknown grey."""
+        matches framed green, false red, unknown grey; ``labels`` and
+        ``query_label`` are the identities printed under the images."""
         picture = draw_ranked_list(query_img, gallery_imgs, is_match,
-                                   distances, title, self.rank_layout)
+                                   distances, title, self.rank_layout,
+                                   labels, query_label)
         return self._publish(picture, name, step, out_file, show, wait_time)
 
     @master_only
@@ -82,7 +87,8 @@ class ReIDVisualizer(Visualizer):
                                step: int = 0) -> List[str]:
         """The worst and best queries of an evaluation, one picture each,
         named ``worst_NNN_<query>`` (lowest AP first) and
-        ``best_NNN_<query>``.
+        ``best_NNN_<query>``. Identities are shown by name when the
+        ranking carries names (:func:`identity_label`), else by pid.
 
         Args:
             ranking (EvaluatedRanking): What an evaluation ranked:
@@ -113,10 +119,11 @@ class ReIDVisualizer(Visualizer):
                 name = f'{group}_{number:03d}_{file_stem(path)}'
                 out_file = osp.join(out_dir, f'{name}.png') if out_dir \
                     else None
+                tiles, labels = self.ranked_tiles(ranking, query, topk)
                 self.visualize_ranked_list(
-                    *self._ranked_tiles(ranking, query, topk),
-                    title=_rank_title(ranking, query), name=name, step=step,
-                    out_file=out_file)
+                    *tiles, title=rank_title(ranking, query), name=name,
+                    step=step, out_file=out_file, labels=labels[1:],
+                    query_label=labels[0])
                 written.append(out_file or name)
         return written
 
@@ -140,12 +147,12 @@ class ReIDVisualizer(Visualizer):
             model_names (Sequence[str]): Shown in each row's title.
             topk (int): Gallery images per row.
         """
-        rows = [
-            draw_ranked_list(
-                *self._ranked_tiles(ranking, query, topk),
-                f'{model}: {_rank_title(ranking, query)}', self.rank_layout)
-            for ranking, model in zip(rankings, model_names)
-        ]
+        rows = []
+        for ranking, model in zip(rankings, model_names):
+            tiles, labels = self.ranked_tiles(ranking, query, topk)
+            rows.append(draw_ranked_list(
+                *tiles, f'{model}: {rank_title(ranking, query)}',
+                self.rank_layout, labels[1:], labels[0]))
         return self._publish(stack_pictures(rows), name, step, out_file)
 
     @master_only
@@ -188,17 +195,26 @@ class ReIDVisualizer(Visualizer):
         return self._publish(draw_sample_grid(tiles, labels, cols), name,
                              step, out_file, show, wait_time)
 
-    def _ranked_tiles(self, ranking: EvaluatedRanking, query: int,
-                      topk: int) -> tuple:
-        """Query image, gallery images, match flags, distances."""
+    @staticmethod
+    def ranked_tiles(ranking: EvaluatedRanking, query: int,
+                     topk: int) -> tuple:
+        """What one query's picture shows.
+
+        Returns:
+            tuple: (query image, gallery images, match flags, distances),
+            and the identity labels (:func:`identity_label`) of the query
+            followed by those of the ranked gallery images.
+        """
         order, is_match, dists = ranked_gallery(
             ranking.distance_block(query, query + 1)[0],
             int(ranking.query_pids[query]), int(ranking.query_camids[query]),
             torch.as_tensor(ranking.gallery_pids),
             torch.as_tensor(ranking.gallery_camids), topk)
+        labels = [_label(ranking, 'query', query)] + [
+            _label(ranking, 'gallery', int(i)) for i in order]
         return (read_image(str(ranking.query_paths[query])),
                 [read_image(str(ranking.gallery_paths[i]))
-                 for i in order], is_match, dists)
+                 for i in order], is_match, dists), labels
 
     def _publish(self, picture: np.ndarray, name: str, step: int,
                  out_file: Optional[str], show: bool = False,
@@ -220,7 +236,16 @@ class ReIDVisualizer(Visualizer):
         return rgb
 
 
-def _rank_title(ranking: EvaluatedRanking, query: int) -> str:
+def _label(ranking: EvaluatedRanking, side: str, index: int) -> str:
+    """The identity of one sample as the pictures name it."""
+    names = getattr(ranking, f'{side}_names')
+    return identity_label(int(getattr(ranking, f'{side}_pids')[index]),
+                          '' if names is None else str(names[index]))
+
+
+def rank_title(ranking: EvaluatedRanking, query: int) -> str:
+    """The title of a query's ranked list: its identity (name, else pid),
+    camera and AP, e.g. ``ben_0043 cam 0  AP 50.0%``."""
     ap = float(np.asarray(ranking.ap)[query])
-    return (f'pid {int(ranking.query_pids[query])} cam '
+    return (f'{_label(ranking, "query", query)} cam '
             f'{int(ranking.query_camids[query])}  AP {ap * 100:.1f}%')

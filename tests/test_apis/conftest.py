@@ -49,3 +49,19 @@ def inferencer(tiny_checkpoint):
     from mmreid_dranet.apis import ReIDInferencer
     return ReIDInferencer(TINY_CONFIG, tiny_checkpoint, device='cpu',
                           cfg_options=FLIP_L2)
+
+
+# Word names of the identity-folder tests (plain words and name_number).
+IDENTITY_NAMES = ['alice', 'ben_0043', 'carol', 'dave', 'erin_7', 'frank',
+                  'grace', 'heidi', 'ivan', 'judy']
+
+
+@pytest.fixture(scope='session')
+def identity_root(synthetic_market_root, tmp_path_factory) -> str:
+    """The synthetic test split as a user's own data: query/<name>/ and
+    gallery/<name>/ identity folders, named by ``IDENTITY_NAMES``."""
+    from tests.helpers.named_data import named_folders_from_market
+    root = str(tmp_path_factory.mktemp('identity_folders'))
+    named_folders_from_market(synthetic_market_root, root, IDENTITY_NAMES,
+                              parts=('query', 'gallery'))
+    return root

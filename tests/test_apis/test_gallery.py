@@ -1,5 +1,6 @@
 """ReIDGallery: the evaluation's ranking, save/load, float16, faiss, draw."""
 import importlib.util
+import os
 import os.path as osp
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 import torch
 
 from mmreid_dranet.apis import ReIDGallery
+from mmreid_dranet.apis.inputs import identity_pids
 from mmreid_dranet.evaluation import (DEFAULT_BLOCK_ELEMENTS, compute_distance,
                                       evaluate_reid, load_features)
 from mmreid_dranet.visualization.ranked_list import (MATCH_COLOR,
@@ -15,6 +17,7 @@ from mmreid_dranet.visualization.ranked_list import (MATCH_COLOR,
                                                      UNKNOWN_COLOR,
                                                      RankListLayout,
                                                      ranked_gallery)
+from tests.helpers.pixels import frame_colors
 
 HAS_FAISS = importlib.util.find_spec('faiss') is not None
 
@@ -192,7 +195,63 @@ def test_draw_frames_neutral_unless_identities_known(inferencer,
     labelled = ReIDGallery(gallery.embeddings, gallery.paths, pids,
                            [0] * len(pids))
     query_pid = pids[result.indices[0, 0]]
-    picture = labelled.draw(query_file, result, query_pid=query_pid)
+    picture = labelled.draw(query_file, result, query_identity=query_pid)
     expected = [MATCH_COLOR if pids[i] == query_pid else MISMATCH_COLOR
                 for i in result.indices[0]]
     assert [frame_color(picture, p, layout) for p in range(1, 5)] == expected
+
+
+def test_identity_folder_gallery_knows_names(inferencer, identity_root,
+                                             tmp_path):
+    gallery = ReIDGallery.from_folder(inferencer,
+                                      osp.join(identity_root, 'gallery'))
+    names = [osp.basename(osp.dirname(p)) for p in gallery.paths]
+    assert {'alice', 'ben_0043'} <= set(names)
+    assert list(gallery.names) == names
+    np.testing.assert_array_equal(gallery.pids.numpy(), identity_pids(names))
+    assert gallery.is_labelled and gallery.camids is None
+    # The same embeddings as the files given one by one.
+    np.testing.assert_array_equal(
+        gallery.embeddings.numpy(),
+        inferencer(list(gallery.paths))['embeddings'])
+    ben = int(gallery.pids[names.index('ben_0043')])
+    assert gallery.pid_of('ben_0043') == ben
+    # Word names' pids are positions, not ids a user knows: names only.
+    assert gallery.pid_of(str(ben)) is None and gallery.pid_of(ben) is None
+    assert gallery.pid_of('zed') is None and gallery.pid_of('query') is None
+    # Integer identity folders ('0007') match their number too.
+    numbered = ReIDGallery(gallery.embeddings[:3], names=['0007', '12', '7'],
+                           pids=identity_pids(['0007', '12', '7']))
+    assert numbered.pid_of('0007') == numbered.pid_of(7) == 7
+    assert numbered.is_match([0, 1, 2], '7') == [True, False, True]
+    # Frames: green for ben_0043's entries, red for the others; the
+    # labels are the names.
+    query_folder = osp.join(identity_root, 'query', 'ben_0043')
+    query_file = osp.join(query_folder, sorted(os.listdir(query_folder))[0])
+    result = gallery.search(inferencer(query_file)['embeddings'],
+                            topk=len(gallery))
+    layout = RankListLayout()
+    picture = gallery.draw(query_file, result, query_identity='ben_0043')
+    assert picture.shape == layout.canvas_size(len(gallery), True) + (3, )
+    ranked = result.indices[0]
+    assert gallery.labels(ranked) == [names[i] for i in ranked]
+    expected = [QUERY_COLOR] + [
+        MATCH_COLOR if names[i] == 'ben_0043' else MISMATCH_COLOR
+        for i in ranked]
+    assert frame_colors(picture, len(ranked) + 1, layout) == expected
+    assert MATCH_COLOR in expected and MISMATCH_COLOR in expected
+    # A person the gallery does not hold: the truth is known, all red.
+    assert gallery.is_match(ranked[:3], 'zed') == [False] * 3
+    assert gallery.is_match(ranked[:3], None) is None
+    # Saved with names and pids, no camera ids; loads back the same.
+    path = gallery.save(str(tmp_path / 'named_gallery.npz'))
+    with np.load(path, allow_pickle=False) as saved:
+        assert {'gallery_names', 'gallery_pids'} <= set(saved.files)
+        assert 'gallery_camids' not in saved.files
+    loaded = ReIDGallery.load(path)
+    np.testing.assert_array_equal(loaded.names, gallery.names)
+    assert loaded.pid_of('ben_0043') == ben
+    # Without camera ids the protocol's same-camera rule cannot apply.
+    with pytest.raises(ValueError, match='no pids/camids'):
+        gallery.search(inferencer(query_file)['embeddings'], 3,
+                       query_pids=[ben], query_camids=[0])

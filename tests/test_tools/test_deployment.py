@@ -111,3 +111,28 @@ def test_export_leaves_the_model_in_eval_mode(checkpoint, tmp_path):
     model = init_model(tiny.TINY_CONFIG, checkpoint)
     export_onnx(model, str(tmp_path / 'm.onnx'))
     assert [name for name, m in model.named_modules() if m.training] == []
+
+
+def test_verify_images_takes_a_folder_of_identity_folders(
+        checkpoint, synthetic_market_root, tmp_path, capsys):
+    """--verify-images mydata/query, one sub-folder per identity (the
+    own-data layout), verifies on every image of every identity."""
+    from tests.helpers.named_data import named_folders_from_market
+    root = str(tmp_path / 'mydata')
+    named_folders_from_market(synthetic_market_root, root,
+                              ['alice', 'ben_0043'] + [
+                                  f'person_{i}' for i in range(10)],
+                              parts=('query', ))
+    query_dir = osp.join(root, 'query')
+    folders = sorted(os.listdir(query_dir))
+    assert folders[:2] == ['alice', 'ben_0043'] and not any(
+        osp.isfile(osp.join(query_dir, name)) for name in folders)
+    files = sorted(osp.join(query_dir, name, f) for name in folders
+                   for f in os.listdir(osp.join(query_dir, name)))
+    assert tool.verification_images([query_dir]) == files
+    out = str(tmp_path / 'named.onnx')
+    tool.main([tiny.TINY_CONFIG, checkpoint, '--out', out, '--verify-images',
+               query_dir] + OPTIONS)
+    printed = capsys.readouterr().out
+    assert f'verified on {len(files)} images' in printed
+    assert printed.endswith('OK\n')

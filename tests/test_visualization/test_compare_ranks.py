@@ -86,7 +86,7 @@ def test_compare_picks_largest_ap_differences_and_frames_matches(
     assert [osp.basename(p) for p in written] == [
         f'{n:03d}_q{q}.png' for n, q in enumerate(expected)]
     layout = RankListLayout()
-    row_height = layout.canvas_size(5)[0]
+    row_height = layout.canvas_size(5, labelled=True)[0]
     for path, query in zip(written, expected):
         picture = cv2.imread(path)
         assert picture.shape[0] == 2 * row_height + 6

@@ -132,7 +132,7 @@ def test_saved_pictures_frame_the_true_matches(tmp_path):
                      'best_000_q5.png', 'best_001_q1.png']
     for path, query in zip(written, [4, 0, 5, 1]):
         picture = cv2.imread(path)
-        assert picture.shape == LAYOUT.canvas_size(5) + (3, )
+        assert picture.shape == LAYOUT.canvas_size(5, labelled=True) + (3, )
         expected = [QUERY_COLOR] + expected_flags(
             dist[query].numpy(), q_pids[query], q_cams[query], g_pids,
             g_cams, 5)
@@ -149,7 +149,8 @@ def test_visualize_ranks_tool(tmp_path):
                            '--topk', '4', '--num-queries', '3'])
     assert len(written) == 6
     picture = cv2.imread(written[0])
-    assert picture.shape == RankListLayout().canvas_size(4) + (3, )
+    assert picture.shape == RankListLayout().canvas_size(
+        4, labelled=True) + (3, )
 
 
 def test_ranked_lists_reach_the_vis_backends(tmp_path):
@@ -175,3 +176,82 @@ def test_ranked_lists_reach_the_vis_backends(tmp_path):
     assert frame_colors(picture, 6) == expected
     # The visualizer's current image is the last picture, in RGB.
     assert visualizer.get_image().shape[:2] == picture.shape[:2]
+
+
+def test_ranked_lists_carry_identity_names(tmp_path):
+    """With names (query_names/gallery_names of tools/test.py --out) the
+    picture shows them: the title and the labels under the images are the
+    names, the picture is exactly the one drawn with those strings, and it
+    differs from the one labelled by pid."""
+    (q_feats, g_feats, q_pids, g_pids, q_cams, g_cams, q_paths,
+     g_paths) = make_gallery(tmp_path, seed=2)
+    words = ['alice', 'ben_0043', 'carol', 'dave', 'erin_7']
+    npz = save_features(str(tmp_path / 'named.npz'), q_feats, g_feats,
+                        q_pids, g_pids, q_cams, g_cams, q_paths, g_paths,
+                        [words[p] for p in q_pids], [words[p] for p in g_pids])
+    tool = load_script('tools/visualization/visualize_ranks.py')
+    written = tool.main([npz, '--out-dir', str(tmp_path / 'named'),
+                         '--topk', '4', '--num-queries', '1'])
+    from mmreid_dranet.evaluation import (EvaluatedRanking, evaluate_reid,
+                                          load_features)
+    from mmreid_dranet.visualization.reid_visualizer import rank_title
+    data = load_features(npz)
+    evaluation = evaluate_reid(q_feats, g_feats, q_pids, g_pids, q_cams,
+                               g_cams, return_distances=True)
+    named = EvaluatedRanking.from_arrays(evaluation, data)
+    query = int(osp.basename(written[0]).split('_q')[1].split('.')[0])
+    tiles, labels = ReIDVisualizer.ranked_tiles(named, query, 4)
+    assert labels[0] == words[q_pids[query]]
+    assert set(labels[1:]) <= set(words) and len(labels) == 5
+    title = rank_title(named, query)
+    assert title.startswith(f'{words[q_pids[query]]} cam 0  AP ')
+    expected = draw_ranked_list(*tiles, title, RankListLayout(), labels[1:],
+                                labels[0])
+    picture = cv2.imread(written[0])
+    np.testing.assert_array_equal(picture, expected)
+    # The same ranking without names: 'pid N' everywhere, other pixels.
+    unnamed = EvaluatedRanking.from_arrays(
+        evaluation, {k: v for k, v in data.items() if 'names' not in k})
+    _, pid_labels = ReIDVisualizer.ranked_tiles(unnamed, query, 4)
+    assert pid_labels[0] == f'pid {q_pids[query]}'
+    assert rank_title(unnamed, query).startswith(f'pid {q_pids[query]} cam')
+    by_pid = draw_ranked_list(*tiles, rank_title(unnamed, query),
+                              RankListLayout(), pid_labels[1:], pid_labels[0])
+    assert by_pid.shape == picture.shape
+    header = RankListLayout().header
+    assert (by_pid[:header] != picture[:header]).any()  # the title
+    band = picture.shape[0] - RankListLayout().label
+    assert (by_pid[band:] != picture[band:]).any()  # the labels
+
+
+def test_long_labels_are_shortened_to_the_tile():
+    from mmreid_dranet.visualization.ranked_list import fit_text
+    assert fit_text('ben_0043', 70) == 'ben_0043'
+    short = fit_text('a_very_long_identity_name_0001', 70)
+    assert short.endswith('..') and len(short) < 20
+    assert cv2.getTextSize(short, cv2.FONT_HERSHEY_SIMPLEX, 0.35,
+                           1)[0][0] <= 70
+
+
+def test_metric_publishes_the_names_it_was_given(tmp_path):
+    """ReIDMetric hands the samples' pid_name on with its ranking, so that
+    the validation pictures (ReIDVisualizationHook) show names too."""
+    from mmengine.evaluator import Evaluator
+
+    from mmreid_dranet.evaluation import ReIDMetric
+    from mmreid_dranet.evaluation.metrics.published_ranking import \
+        take_rankings
+    words = ['alice', 'ben_0043', 'carol']
+    rng = np.random.default_rng(3)
+    samples = [
+        dict(pred_feature=torch.from_numpy(
+            rng.normal(size=4).astype(np.float32)), pid=i % 3, camid=i % 2,
+             is_query=i < 3, img_path=f'{i}.jpg', pid_name=words[i % 3])
+        for i in range(9)
+    ]
+    evaluator = Evaluator([ReIDMetric(publish_ranking=True)])
+    evaluator.process(samples)
+    evaluator.evaluate(len(samples))
+    ranking = take_rankings()['reid']
+    assert list(ranking.query_names) == words
+    assert list(ranking.gallery_names) == [words[i % 3] for i in range(3, 9)]

@@ -6,7 +6,8 @@
 Both files come from ``tools/test.py --out`` on the same split (same query
 and gallery images in the same order). Each picture shows one query's
 ranked list under model A above its ranked list under model B (true
-matches framed green, false red), for the queries with the largest AP
+matches framed green, false red; identities by name when the files carry
+names, else by pid), for the queries with the largest AP
 difference; ``--direction a`` (or ``b``) keeps only those where A (or B)
 is better, as the paper's Fig. 4 shows DRANet against its baseline.
 Writes ``NNN_<query>.png`` and prints one line per query.

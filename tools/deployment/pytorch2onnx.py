@@ -34,7 +34,8 @@ def parse_args(argv=None):
         'channel swap and mean/std inside the graph')
     parser.add_argument(
         '--verify-images', nargs='+',
-        help='image files or folders to compare onnxruntime with PyTorch on '
+        help='image files or folders (flat, or one sub-folder per identity '
+        'as in mydata/query/<name>/) to compare onnxruntime with PyTorch on '
         '(default: 3 synthetic pictures)')
     parser.add_argument(
         '--tolerance', type=float, default=1e-4,
@@ -48,7 +49,8 @@ def parse_args(argv=None):
 
 
 def verification_images(paths):
-    """The files named by ``--verify-images`` (folders expanded)."""
+    """The files named by ``--verify-images``: folders expanded by the
+    listing every tool uses (flat, or one sub-folder per identity)."""
     from mmreid_dranet.apis.inputs import inputs_to_list
     images = []
     for path in paths:

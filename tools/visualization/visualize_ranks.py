@@ -5,8 +5,10 @@
 
 Writes ``worst_NNN_<query>.png`` (lowest AP first) and
 ``best_NNN_<query>.png``: each query beside its top-k gallery images, true
-matches framed green, false ones red, distances underneath. The image paths
-stored in the npz must still exist.
+matches framed green, false ones red, distances underneath, and the
+identities: their names when the npz carries them (``query_names`` /
+``gallery_names``, a data set of named identity folders), else ``pid N``.
+The image paths stored in the npz must still exist.
 """
 import argparse
 import warnings

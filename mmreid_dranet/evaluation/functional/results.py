@@ -80,6 +80,9 @@ class EvaluatedRanking:
         gallery_pids, gallery_camids (Tensor | ndarray): G ids of the
             gallery.
         query_paths, gallery_paths (ndarray): Image paths of both sides.
+        query_names, gallery_names (ndarray, optional): Identity names of
+            both sides ('' where a data set has none); the pictures show
+            them instead of the pids.
     """
     ap: np.ndarray
     distance_block: DistanceBlock
@@ -89,6 +92,8 @@ class EvaluatedRanking:
     gallery_camids: object
     query_paths: np.ndarray
     gallery_paths: np.ndarray
+    query_names: Optional[np.ndarray] = None
+    gallery_names: Optional[np.ndarray] = None
 
     @classmethod
     def from_arrays(cls, result: ReIDEvaluationResult,
@@ -101,7 +106,8 @@ class EvaluatedRanking:
             result (ReIDEvaluationResult): Evaluated with
                 ``return_distances=True``.
             arrays (Mapping): ``<side>_pids``, ``<side>_camids`` and
-                ``<side>_paths`` of both sides.
+                ``<side>_paths`` of both sides, and ``<side>_names`` when
+                known.
         """
         if result.distance_block is None:
             raise ValueError('the result keeps no distances: evaluate with '
@@ -109,4 +115,6 @@ class EvaluatedRanking:
         return cls(ap=result.ap, distance_block=result.distance_block,
                    **{f'{side}_{field}': arrays[f'{side}_{field}']
                       for side in SIDES
-                      for field in ('pids', 'camids', 'paths')})
+                      for field in ('pids', 'camids', 'paths')},
+                   **{f'{side}_names': arrays.get(f'{side}_names')
+                      for side in SIDES})

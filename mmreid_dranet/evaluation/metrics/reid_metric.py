@@ -140,7 +140,9 @@ class ReIDMetric(ReIDRecordMetric):
                     gallery_pids=split.pids[gallery],
                     gallery_camids=split.camids[gallery],
                     query_paths=split.paths[query.numpy()],
-                    gallery_paths=split.paths[gallery.numpy()]))
+                    gallery_paths=split.paths[gallery.numpy()],
+                    query_names=split.names[query.numpy()],
+                    gallery_names=split.names[gallery.numpy()]))
         metrics = {'mAP': result.metrics['mAP']}
         metrics.update({f'R{k}': result.metrics[f'R{k}'] for k in self.topk})
         metrics['mINP'] = result.metrics['mINP']
