@@ -51,7 +51,8 @@ class BaseReIDDataset(BaseDataset):
 
     ``metainfo`` holds ``dataset_name``, ``num_ids`` (identities of the
     split, distractors not counted), ``num_cams`` (distinct cameras of the
-    split), ``split`` and, for ``split='test'``, ``num_query`` and
+    split), ``split``, ``cameras_known`` (False where the data gave no
+    camera ids) and, for ``split='test'``, ``num_query`` and
     ``num_gallery``.
 
     Args:
@@ -85,6 +86,10 @@ class BaseReIDDataset(BaseDataset):
     JUNK_PID: Optional[int] = None
     DISTRACTOR_PID: Optional[int] = None
     EXPECTED_LAYOUT = ''
+    # False where the data gave no camera ids and query and gallery were
+    # numbered apart (CustomReIDDataset): the protocol then cannot drop
+    # same-camera matches.
+    cameras_known = True
 
     def __init__(self,
                  data_root: str,
@@ -263,7 +268,8 @@ class BaseReIDDataset(BaseDataset):
             dataset_name=self.DATASET_NAME or type(self).__name__,
             num_ids=len(pids),
             num_cams=len({d['camid'] for d in data_list}),
-            split=self.split)
+            split=self.split,
+            cameras_known=self.cameras_known)
         if self.split == 'test':
             num_query = sum(d['is_query'] for d in data_list)
             self._metainfo.update(
