@@ -8,7 +8,7 @@ from typing import List, NamedTuple, Optional, Sequence
 from mmengine.dataset import BaseDataset
 
 from mmreid_dranet.registry import TRANSFORMS
-from .image_integrity import check_image_file
+from .image_integrity import SKIP_HINT, check_image_file
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 EVAL_PARTS = ('query', 'gallery')
@@ -236,7 +236,7 @@ class BaseReIDDataset(BaseDataset):
         listing = '\n  '.join(bad)
         if self.image_check == 'raise':
             raise ValueError(f'{type(self).__name__}: {len(bad)} corrupt '
-                             f'image(s):\n  {listing}')
+                             f'image(s):\n  {listing}\n{SKIP_HINT}')
         warnings.warn(f'{type(self).__name__}: skipping {len(bad)} corrupt '
                       f'image(s):\n  {listing}')
         return [item for item, msg in zip(items, problems) if msg is None]

@@ -87,7 +87,7 @@ def camera_ids_from_names(paths: Sequence[str],
     if camera_pattern != AUTO:
         # A pattern of the user's may sit anywhere in the name.
         return _read_cameras(paths, camera_pattern.search, 0,
-                             f'camera_pattern {camera_pattern.pattern!r}')
+                             f"camera_pattern=r'{camera_pattern.pattern}'")
     for form_name, form in KNOWN_NAME_FORMS.items():
         if any(form.match(osp.basename(path)) for path in paths):
             return _read_cameras(

@@ -21,7 +21,7 @@ DEFAULT_CAMID = dict(train=0, query=0, gallery=1)
 
 @DATASETS.register_module()
 class CustomReIDDataset(BaseReIDDataset):
-    """Re-ID data laid out by the user, in one of two forms.
+    r"""Re-ID data laid out by the user, in one of two forms.
 
     List files (``ann_files`` given): one line per image,
     ``relative/path.jpg identity [camid]``, paths relative to ``data_root``,
