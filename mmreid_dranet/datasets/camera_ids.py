@@ -145,16 +145,21 @@ def single_camera(query_camids: Sequence[int],
     return not cameras_known or len(camids) <= 1
 
 
-def one_camera_warning(data: str = 'the query and gallery') -> str:
+def one_camera_warning(cameras_known: bool = False,
+                       data: str = 'the query and gallery') -> str:
     """The warning for a test set of one camera, with what to do.
 
     Args:
+        cameras_known (bool): Whether the data set gave camera ids (all
+            equal, then) or none. Defaults to False.
         data (str): What is evaluated, named at the start.
 
     Returns:
         str: The message.
     """
-    return (f'{data} come from one camera (no camera ids): the protocol '
-            'cannot remove same-camera matches, so near-duplicate frames of '
-            'a person count as correct matches and the numbers look better '
+    why = 'all their camera ids are equal' if cameras_known else \
+        'the data set gives no camera ids'
+    return (f'{data} come from one camera ({why}): the protocol cannot '
+            'remove same-camera matches, so near-duplicate frames of a '
+            'person count as correct matches and the numbers look better '
             'than they are. ' + ONE_CAMERA_ADVICE)

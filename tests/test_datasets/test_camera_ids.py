@@ -133,7 +133,10 @@ def evaluate_logging(dataset, rounds=1):
                                               .manual_seed(i)),
                      pid=d['pid'], camid=d['camid'], is_query=d['is_query'],
                      img_path=d['img_path']) for i, d in enumerate(infos)])
-            metric.evaluate(len(infos))
+            try:
+                metric.evaluate(len(infos))
+            except ValueError as error:  # nothing left to evaluate
+                handler.messages.append(f'raised: {error}')
     finally:
         logger.removeHandler(handler)
     return handler.messages
@@ -150,10 +153,26 @@ def test_metric_warns_once_on_one_camera(tmp_path, write_image):
     one = CustomReIDDataset(str(tmp_path / 'one'), split='test')
     messages = evaluate_logging(one, rounds=2)
     assert len(messages) == 1
-    assert 'one camera' in messages[0]
+    assert 'one camera (the data set gives no camera ids)' in messages[0]
     assert 'cannot remove same-camera matches' in messages[0]
     assert "camera_pattern=r'_c(\\d+)_'" in messages[0]
     # query camera 1, gallery camera 3: two cameras, nothing to say.
     two = CustomReIDDataset(str(tmp_path / 'two'), split='test')
     assert {d['camid'] for d in infos_of(two)} == {0, 2}
     assert evaluate_logging(two) == []
+
+
+def test_metric_warns_when_given_camera_ids_are_all_equal(tmp_path,
+                                                          write_image):
+    for name in ('q.jpg', 'g1.jpg', 'g2.jpg'):
+        write_image(tmp_path / name)
+    (tmp_path / 'q.txt').write_text('q.jpg alice 0\n')
+    (tmp_path / 'g.txt').write_text('g1.jpg alice 0\ng2.jpg bob 0\n')
+    same = CustomReIDDataset(str(tmp_path), split='test', ann_files=dict(
+        query='q.txt', gallery='g.txt'))
+    assert same.metainfo['cameras_known'] is True
+    messages = evaluate_logging(same)
+    # The warning comes first; the protocol then has no true match left.
+    assert len(messages) == 2
+    assert 'one camera (all their camera ids are equal)' in messages[0]
+    assert messages[1].startswith('raised: ')

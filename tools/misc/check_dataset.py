@@ -135,10 +135,10 @@ def check_matches(query: PartReport, gallery: PartReport) -> None:
 def check_cameras(query: PartReport, gallery: PartReport) -> None:
     if not query.infos or not gallery.infos:
         return
+    known = query.cameras_known and gallery.cameras_known
     if single_camera([q['camid'] for q in query.infos],
-                     [g['camid'] for g in gallery.infos],
-                     query.cameras_known and gallery.cameras_known):
-        gallery.warnings.append(one_camera_warning())
+                     [g['camid'] for g in gallery.infos], known):
+        gallery.warnings.append(one_camera_warning(known))
 
 
 def evaluation_loader(cfg) -> Optional[dict]:

@@ -164,5 +164,5 @@ class ReIDMetric(ReIDRecordMetric):
         if single_camera(query_camids.tolist(), gallery_camids.tolist(),
                          cameras_known):
             self._camera_warned = True
-            print_log(f'ReIDMetric: {one_camera_warning()}',
+            print_log(f'ReIDMetric: {one_camera_warning(cameras_known)}',
                       logger='current', level=logging.WARNING)
