@@ -81,6 +81,8 @@ list files:  data_root/train.txt, query.txt, gallery.txt (see ann_files),
              lines 'images/0001_a.jpg 1 0' = path identity [camid]
 or folders:  data_root/train/<identity>/*.jpg, query/<identity>/*.jpg,
              gallery/<identity>/*.jpg   (identity: an integer or a name)
+cameras:     the list's camid, or file names such as
+             alice/0002_c1s1_000451_03.jpg (see camera_pattern)
 """
 
     def __init__(self,
