@@ -8,7 +8,7 @@ from typing import List, NamedTuple, Optional, Sequence
 from mmengine.dataset import BaseDataset
 
 from mmreid_dranet.registry import TRANSFORMS
-from .image_integrity import check_image_file
+from .image_integrity import SKIP_HINT, check_image_file
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 EVAL_PARTS = ('query', 'gallery')
@@ -51,7 +51,8 @@ class BaseReIDDataset(BaseDataset):
 
     ``metainfo`` holds ``dataset_name``, ``num_ids`` (identities of the
     split, distractors not counted), ``num_cams`` (distinct cameras of the
-    split), ``split`` and, for ``split='test'``, ``num_query`` and
+    split), ``split``, ``cameras_known`` (False where the data gave no
+    camera ids) and, for ``split='test'``, ``num_query`` and
     ``num_gallery``.
 
     Args:
@@ -85,6 +86,10 @@ class BaseReIDDataset(BaseDataset):
     JUNK_PID: Optional[int] = None
     DISTRACTOR_PID: Optional[int] = None
     EXPECTED_LAYOUT = ''
+    # False where the data gave no camera ids and query and gallery were
+    # numbered apart (CustomReIDDataset): the protocol then cannot drop
+    # same-camera matches.
+    cameras_known = True
 
     def __init__(self,
                  data_root: str,
@@ -231,7 +236,7 @@ class BaseReIDDataset(BaseDataset):
         listing = '\n  '.join(bad)
         if self.image_check == 'raise':
             raise ValueError(f'{type(self).__name__}: {len(bad)} corrupt '
-                             f'image(s):\n  {listing}')
+                             f'image(s):\n  {listing}\n{SKIP_HINT}')
         warnings.warn(f'{type(self).__name__}: skipping {len(bad)} corrupt '
                       f'image(s):\n  {listing}')
         return [item for item, msg in zip(items, problems) if msg is None]
@@ -263,7 +268,8 @@ class BaseReIDDataset(BaseDataset):
             dataset_name=self.DATASET_NAME or type(self).__name__,
             num_ids=len(pids),
             num_cams=len({d['camid'] for d in data_list}),
-            split=self.split)
+            split=self.split,
+            cameras_known=self.cameras_known)
         if self.split == 'test':
             num_query = sum(d['is_query'] for d in data_list)
             self._metainfo.update(

@@ -19,7 +19,9 @@ class DukeMTMCReID(BaseReIDDataset):
     DATASET_NAME = 'DukeMTMC-reID'
     SPLIT_FOLDERS = dict(
         train='bounding_box_train', query='query', gallery='bounding_box_test')
-    FILE_PATTERN = re.compile(r'^(?P<pid>-?\d+)_c(?P<cam>\d+)_f\d+\.')
+    # What follows the pid (see Market1501.NAME_AFTER_PID).
+    NAME_AFTER_PID = r'_c(?P<cam>\d+)_f\d+\.'
+    FILE_PATTERN = re.compile(r'^(?P<pid>-?\d+)' + NAME_AFTER_PID)
     JUNK_PID = -1
     DISTRACTOR_PID = 0
     EXPECTED_LAYOUT = """

@@ -19,9 +19,34 @@ JPEG_TAIL_BYTES = 32
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 PNG_IEND = b'IEND\xaeB`\x82'
 
+# The dataset option that leaves bad files out (BaseReIDDataset's
+# image_check), as a line to paste after a tool's command.
+SKIP_OPTION = '--cfg-options train_dataloader.dataset.image_check=skip'
+SKIP_HINT = (
+    f'To leave such files out of training, run again with {SKIP_OPTION} '
+    '(val_dataloader / test_dataloader for evaluation data); '
+    'tools/misc/check_dataset.py CONFIG lists every bad file at once.')
+
 
 class CorruptImageError(ValueError):
     """An image file that is empty, truncated or cannot be decoded."""
+
+    @classmethod
+    def of_file(cls, path: str, problem: str,
+                hint: bool = True) -> 'CorruptImageError':
+        """The error for one file, naming it, its defect and (with
+        ``hint``) the option that skips such files.
+
+        Args:
+            path (str): The image file.
+            problem (str): What is wrong with it.
+            hint (bool): Add :data:`SKIP_HINT`. Defaults to True.
+
+        Returns:
+            CorruptImageError: The error, to raise.
+        """
+        message = f'Corrupt image file {path}: {problem}.'
+        return cls(f'{message} {SKIP_HINT}' if hint else message)
 
 
 def image_bytes_problem(data: bytes) -> Optional[str]:
@@ -46,14 +71,17 @@ def image_bytes_problem(data: bytes) -> Optional[str]:
     return None
 
 
-def decode_image_bytes(data: bytes, path: str,
-                       flag: int = cv2.IMREAD_COLOR) -> np.ndarray:
+def decode_image_bytes(data: bytes,
+                       path: str,
+                       flag: int = cv2.IMREAD_COLOR,
+                       hint: bool = True) -> np.ndarray:
     """Check and decode the bytes of an image file.
 
     Args:
         data (bytes): The whole content of the file.
         path (str): The file's path, named in the error.
         flag (int): The ``cv2.imdecode`` flag. Defaults to colour (BGR).
+        hint (bool): Name the option that skips bad files in the error.
 
     Returns:
         np.ndarray: The decoded image, H x W x 3 (uint8, BGR) by default.
@@ -68,7 +96,7 @@ def decode_image_bytes(data: bytes, path: str,
             problem = 'the image cannot be decoded'
         else:
             return img
-    raise CorruptImageError(f'Corrupt image file {path}: {problem}.')
+    raise CorruptImageError.of_file(path, problem, hint)
 
 
 def check_image_file(path: str) -> Optional[str]:
@@ -78,12 +106,13 @@ def check_image_file(path: str) -> Optional[str]:
         path (str): The image file.
 
     Returns:
-        str | None: The error message when the file is bad, else None.
+        str | None: The error message when the file is bad (without the
+        skip hint: callers list many), else None.
     """
     try:
         with open(path, 'rb') as f:
             data = f.read()
-        decode_image_bytes(data, path)
+        decode_image_bytes(data, path, hint=False)
     except (OSError, CorruptImageError) as error:
         return str(error)
     return None

@@ -19,7 +19,10 @@ class Market1501(BaseReIDDataset):
     DATASET_NAME = 'Market-1501'
     SPLIT_FOLDERS = dict(
         train='bounding_box_train', query='query', gallery='bounding_box_test')
-    FILE_PATTERN = re.compile(r'^(?P<pid>-?\d+)_c(?P<cam>\d+)s\d+_\d+_\d+\.')
+    # What follows the pid: camera, sequence, frame, box. CustomReIDDataset
+    # reads the camera of files named this way behind any identity prefix.
+    NAME_AFTER_PID = r'_c(?P<cam>\d+)s\d+_\d+_\d+\.'
+    FILE_PATTERN = re.compile(r'^(?P<pid>-?\d+)' + NAME_AFTER_PID)
     JUNK_PID = -1
     DISTRACTOR_PID = 0
     EXPECTED_LAYOUT = """

@@ -34,6 +34,7 @@ from mmreid_dranet.registry import RUNNERS
 from mmreid_dranet.utils.checkpoint import (PARTIAL_SUFFIX, atomic_write,
                                             checkpoint_reading)
 from mmreid_dranet.utils.config import DATALOADER_KEYS
+from .config_check import check_config_keys
 from .num_classes import resolve_num_classes
 
 
@@ -65,6 +66,7 @@ class ReIDRunner(Runner):
         Returns:
             ReIDRunner: The runner.
         """
+        check_config_keys(cfg)
         cfg = complete_reid_config(copy.deepcopy(cfg))
         return super().from_cfg(cfg)
 

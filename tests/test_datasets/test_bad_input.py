@@ -1,15 +1,20 @@
 """Bad input gives a clear error naming the file, folder or value."""
+import argparse
 import os.path as osp
+import re
 import warnings
 
 import cv2
 import numpy as np
 import pytest
+from mmengine.config import Config, DictAction
+from torch.utils.data import DataLoader
 
 from mmreid_dranet.datasets import (CorruptImageError, DataLayoutError,
                                     Market1501)
 from mmreid_dranet.datasets.image_integrity import image_bytes_problem
 from mmreid_dranet.datasets.transforms import StrictLoadImageFromFile
+from mmreid_dranet.registry import DATASETS
 
 GOOD = {
     'bounding_box_train': [
@@ -125,11 +130,45 @@ def test_dataset_pipeline_raises_on_a_corrupt_image(market_root):
         ds[1]
 
 
+def test_corrupt_image_in_a_loader_worker_names_file_and_ready_fix(
+        market_root):
+    """The error that reaches the training process through a DataLoader
+    worker names the file and a --cfg-options line that, given to the
+    config, leaves the file out."""
+    path = str(market_root / 'bounding_box_train' /
+               GOOD['bounding_box_train'][1])
+    truncate(path)
+    cfg = Config(dict(train_dataloader=dict(dataset=dict(
+        type='Market1501', data_root=str(market_root),
+        pipeline=[dict(type='StrictLoadImageFromFile')]))))
+    loader = DataLoader(DATASETS.build(cfg.train_dataloader.dataset),
+                        batch_size=3, num_workers=1, collate_fn=list)
+    with pytest.raises(CorruptImageError) as error:
+        next(iter(loader))
+    message = str(error.value)
+    assert f'Corrupt image file {path}: truncated JPEG' in message
+    option = re.search(r'--cfg-options (\S+)', message).group(1)
+    assert option == 'train_dataloader.dataset.image_check=skip'
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    cfg.merge_from_dict(parser.parse_args(
+        ['--cfg-options', option]).cfg_options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    assert any(path in str(w.message) for w in caught)
+    assert [d['img_path'] for d in next(iter(DataLoader(
+        dataset, batch_size=3, collate_fn=list)))] == [
+            str(market_root / 'bounding_box_train' / name)
+            for name in GOOD['bounding_box_train'] if name not in path]
+
+
 def test_image_check_raise_lists_bad_files_at_init(market_root):
     path = str(market_root / 'bounding_box_train' /
                GOOD['bounding_box_train'][0])
     truncate(path)
-    with pytest.raises(ValueError, match='(?s)1 corrupt.*0002_c1s1_000451_03'):
+    with pytest.raises(ValueError, match='(?s)1 corrupt.*0002_c1s1_000451_03'
+                       '.*image_check=skip'):
         Market1501(str(market_root), image_check='raise')
 
 

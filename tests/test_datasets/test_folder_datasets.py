@@ -46,7 +46,8 @@ def test_market_train_relabels_in_sorted_pid_order(market_root):
     assert all(osp.isabs(d['img_path']) and 'is_query' not in d
                for d in infos)
     assert ds.metainfo == dict(
-        dataset_name='Market-1501', num_ids=3, num_cams=5, split='train')
+        dataset_name='Market-1501', num_ids=3, num_cams=5, split='train',
+        cameras_known=True)
 
 
 def test_market_test_is_query_then_gallery_without_junk(market_root):
@@ -59,7 +60,7 @@ def test_market_test_is_query_then_gallery_without_junk(market_root):
     # The distractor pid 0 is no identity of num_ids.
     assert ds.metainfo == dict(
         dataset_name='Market-1501', num_ids=2, num_cams=3, split='test',
-        num_query=2, num_gallery=3)
+        num_query=2, num_gallery=3, cameras_known=True)
 
 
 def test_market_query_and_gallery_splits_alone(market_root):

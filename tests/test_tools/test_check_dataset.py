@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 from tests.helpers import REPO
+from tests.helpers.named_data import named_folders_from_market
 from tests.helpers.scripts import load_script
 
 CONFIG = osp.join(REPO, 'configs/dranet/dranet_demo_synthetic.py')
@@ -62,3 +63,33 @@ def test_planted_problems_are_named_and_fail(planted, capsys):
     assert 'note [query] 1 of' in output and lonely in output
     assert table_row(output, 'train')[5] == '1'
     assert 'would stop training or evaluation' in output
+
+
+@pytest.mark.parametrize('camera_pattern, warned', [(None, True),
+                                                    ('auto', False)])
+def test_one_camera_is_warned_with_what_to_do(synthetic_market_root,
+                                              tmp_path, capsys,
+                                              camera_pattern, warned):
+    """Word-named identity folders of Market-named files: read without
+    camera ids, query and gallery are one camera; read with them, not."""
+    named_folders_from_market(synthetic_market_root, str(tmp_path / 'own'))
+    config = tmp_path / 'own.py'
+    config.write_text(
+        f'_base_ = [{CONFIG!r}]\n'
+        f"own = dict(type='CustomReIDDataset', data_root='unset', "
+        f'camera_pattern={camera_pattern!r})\n'
+        'train_dataloader = dict(dataset=own)\n'
+        'val_dataloader = dict(dataset=own)\n'
+        'test_dataloader = val_dataloader\n')
+    assert load_tool().main([str(config), '--data-root',
+                             str(tmp_path / 'own')]) == 0
+    output = capsys.readouterr().out
+    lines = [line for line in output.splitlines() if 'WARNING' in line]
+    assert len(lines) == int(warned)
+    if warned:
+        assert lines[0].startswith('WARNING [gallery] the query and gallery '
+                                   'come from one camera')
+        assert 'cannot remove same-camera matches' in lines[0]
+        assert 'camera_pattern' in lines[0] and 'third column' in lines[0]
+    else:
+        assert table_row(output, 'query')[3] == '3'

@@ -6,10 +6,11 @@ For the train, query and gallery parts of the config's data: images,
 identities, cameras, images per identity (min / median / max), files that
 cannot be decoded, file names that do not parse, and the queries without a
 true match in the gallery (same identity, another camera: the protocol
-leaves them out). Exits with status 1 when something would stop training or
-evaluation (a part that cannot be read, an undecodable file, a name that
-does not parse, fewer identities than a training batch holds, no query
-with a match), 0 otherwise.
+leaves them out); a warning when query and gallery have one camera (the
+protocol cannot remove same-camera matches). Exits with status 1 when
+something would stop training or evaluation (a part that cannot be read,
+an undecodable file, a name that does not parse, fewer identities than a
+training batch holds, no query with a match), 0 otherwise.
 """
 import argparse
 import copy
@@ -19,6 +20,7 @@ from typing import List, Optional
 import numpy as np
 from mmengine.registry import DefaultScope
 
+from mmreid_dranet.datasets.camera_ids import one_camera_warning, single_camera
 from mmreid_dranet.datasets.image_integrity import check_image_file
 from mmreid_dranet.registry import DATASETS
 from mmreid_dranet.utils import load_config, set_data_root
@@ -63,7 +65,9 @@ class PartReport:
         self.name = name
         self.infos: List[dict] = []
         self.errors: List[str] = []  # stop training or evaluation
+        self.warnings: List[str] = []  # numbers to distrust
         self.notes: List[str] = []  # worth knowing, stop nothing
+        self.cameras_known = True
 
     def row(self) -> str:
         if not self.infos:
@@ -85,6 +89,7 @@ def read_part(name: str, dataset_cfg: dict, decode: bool) -> PartReport:
         report.errors.append(f'cannot be read: {error}')
         return report
     report.infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    report.cameras_known = dataset.metainfo.get('cameras_known', True)
     bad = bad_names_of(dataset)
     report.errors += [f'name does not parse: {m}' for m in bad[:SHOWN]]
     if len(bad) > SHOWN:
@@ -127,6 +132,15 @@ def check_matches(query: PartReport, gallery: PartReport) -> None:
         query.notes.append(message)
 
 
+def check_cameras(query: PartReport, gallery: PartReport) -> None:
+    if not query.infos or not gallery.infos:
+        return
+    known = query.cameras_known and gallery.cameras_known
+    if single_camera([q['camid'] for q in query.infos],
+                     [g['camid'] for g in gallery.infos], known):
+        gallery.warnings.append(one_camera_warning(known))
+
+
 def evaluation_loader(cfg) -> Optional[dict]:
     for key in ('test_dataloader', 'val_dataloader'):
         if cfg.get(key):
@@ -157,6 +171,7 @@ def main(argv=None) -> int:
                 part, dict(loader.dataset, split=part), decode)
                               for part in ('query', 'gallery'))
             check_matches(query, gallery)
+            check_cameras(query, gallery)
             reports += [query, gallery]
     print('| part | images | identities | cameras | images per identity '
           '(min / median / max) | errors | notes |')
@@ -166,6 +181,7 @@ def main(argv=None) -> int:
     failed = False
     for report in reports:
         for kind, messages in (('ERROR', report.errors),
+                               ('WARNING', report.warnings),
                                ('note', report.notes)):
             for message in messages:
                 print(f'{kind} [{report.name}] {message}')

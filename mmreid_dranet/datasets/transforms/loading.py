@@ -16,7 +16,8 @@ class StrictLoadImageFromFile(LoadImageFromFile):
     only prints a warning), and with ``ignore_empty=True`` it returns None,
     which makes the dataset quietly serve another sample. This loader checks
     the file's bytes first (see :mod:`..image_integrity`) and raises a
-    :class:`CorruptImageError` naming the file. Arguments are those of
+    :class:`CorruptImageError` naming the file and the ``--cfg-options``
+    line that skips such files. Arguments are those of
     ``LoadImageFromFile`` (``to_float32``, ``color_type``,
     ``imdecode_backend``, ``backend_args``); ``ignore_empty`` must stay False.
 
@@ -44,7 +45,7 @@ class StrictLoadImageFromFile(LoadImageFromFile):
                 data, flag=self.color_type, backend=self.imdecode_backend)
             problem = 'the image cannot be decoded' if img is None else None
         if problem is not None:
-            raise CorruptImageError(f'Corrupt image file {path}: {problem}.')
+            raise CorruptImageError.of_file(path, problem)
         if self.to_float32:
             img = img.astype(np.float32)
         results['img'] = img

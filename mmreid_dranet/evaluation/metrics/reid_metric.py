@@ -1,8 +1,11 @@
 """ReIDMetric: the re-ID protocol inside mmengine's Runner."""
+import logging
 from typing import Optional, Sequence
 
 from mmengine.dist import get_world_size, is_main_process
+from mmengine.logging import print_log
 
+from mmreid_dranet.datasets.camera_ids import one_camera_warning, single_camera
 from mmreid_dranet.registry import METRICS
 from ..functional.distance import check_metric
 from ..functional.query_expansion import AQEOptions
@@ -39,6 +42,11 @@ class ReIDMetric(ReIDRecordMetric):
     draws) or by ``publish_ranking``. Otherwise nothing outlives the
     evaluation, so the memory of the distances is freed. The numbers do
     not depend on it.
+
+    A test set of one camera (all camera ids equal, or a data set that had
+    none: ``dataset_meta['cameras_known']`` False) gets one warning in the
+    log, the first time it is evaluated: the protocol cannot remove
+    same-camera matches there, so the numbers look better than they are.
 
     Args:
         metric (str): ``'euclidean'`` or ``'cosine'``.
@@ -86,6 +94,7 @@ class ReIDMetric(ReIDRecordMetric):
         self.publish_ranking = publish_ranking
         self.chunk_size = chunk_size
         self.distributed_ranking = distributed_ranking
+        self._camera_warned = False
 
     def evaluate(self, size: int) -> dict:
         """Metrics of the whole test set (see the class docstring).
@@ -122,6 +131,7 @@ class ReIDMetric(ReIDRecordMetric):
         """compute_metrics; with ``distributed``, called on every process."""
         split = split_of(results, self.normalize_features)
         query, gallery = split.is_query, ~split.is_query
+        self._warn_one_camera(split.camids[query], split.camids[gallery])
         publish = is_main_process() and (self.publish_ranking
                                          or rankings_requested())
         result = evaluate_reid(
@@ -147,3 +157,14 @@ class ReIDMetric(ReIDRecordMetric):
         metrics.update({f'R{k}': result.metrics[f'R{k}'] for k in self.topk})
         metrics['mINP'] = result.metrics['mINP']
         return metrics
+
+    def _warn_one_camera(self, query_camids, gallery_camids) -> None:
+        """Log :func:`one_camera_warning` once, on the main process."""
+        if self._camera_warned or not is_main_process():
+            return
+        cameras_known = (self.dataset_meta or {}).get('cameras_known', True)
+        if single_camera(query_camids.tolist(), gallery_camids.tolist(),
+                         cameras_known):
+            self._camera_warned = True
+            print_log(f'ReIDMetric: {one_camera_warning(cameras_known)}',
+                      logger='current', level=logging.WARNING)
