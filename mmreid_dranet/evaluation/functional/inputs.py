@@ -62,15 +62,31 @@ def row_blocks(tensor: torch.Tensor, block_elements: int = 1 << 22):
 def squared_norms(features: torch.Tensor) -> torch.Tensor:
     """Row-wise squared L2 norms, computed block by block.
 
+    The squares of a block go to one buffer reused by every block and the
+    sums straight into the result. Allocating a fresh block of squares
+    each time, with each block's small sum kept alive in between, made
+    glibc's malloc carve every sum out of the block just freed, so the next
+    block no longer fit there and the heap grew by a block per block: a
+    gallery's worth of memory for a G x D gallery (issue 18).
+
     Args:
         features (Tensor): N x D features.
 
     Returns:
         Tensor: N squared norms.
     """
-    if len(features) == 0:
-        return features.new_zeros(0)
-    return torch.cat([rows.pow(2).sum(dim=1) for rows in row_blocks(features)])
+    norms = features.new_empty(len(features))
+    squares = None
+    start = 0
+    for rows in row_blocks(features):
+        if squares is None:
+            squares = torch.empty_like(rows, memory_format=torch.
+                                       contiguous_format)
+        torch.pow(rows, 2, out=squares[:len(rows)])
+        torch.sum(squares[:len(rows)], dim=1, out=norms[start:start +
+                                                         len(rows)])
+        start += len(rows)
+    return norms
 
 
 def as_label_tensor(array: ArrayLike, name: str) -> torch.Tensor:
