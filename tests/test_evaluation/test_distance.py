@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from mmreid_dranet.evaluation import compute_distance
-from mmreid_dranet.evaluation.functional import distance as distance_module
+from mmreid_dranet.evaluation.functional import products as products_module
 from mmreid_dranet.evaluation.functional.distance import inner_products
 
 
@@ -20,7 +20,7 @@ def test_onednn_product_is_used_where_torch_ships_it():
                 and hasattr(torch.ops.mkldnn, '_linear_pointwise'))
     if platform.machine().lower() in ('x86_64', 'amd64'):
         assert ships_op, 'the x86-64 torch wheels ship oneDNN'
-    assert distance_module._onednn_matmul_works() == ships_op
+    assert products_module._onednn_matmul_works() == ships_op
 
 
 @pytest.mark.parametrize('with_bias', [False, True])

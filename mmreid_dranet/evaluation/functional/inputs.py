@@ -10,8 +10,9 @@ ArrayLike = Union[np.ndarray, torch.Tensor, Sequence]
 def as_feature_tensor(array: ArrayLike, name: str) -> torch.Tensor:
     """Return ``array`` as a finite 2-D float32 tensor.
 
-    A float32 CPU tensor is returned as is (no copy), so that large feature
-    sets cost no extra memory.
+    A float32 tensor or array is returned as is (no copy), so that large
+    feature sets cost no extra memory; other float dtypes (e.g. float16)
+    cost one row-major float32 copy, 4 bytes per entry.
 
     Args:
         array (ndarray | Tensor): N x D features.
@@ -31,8 +32,10 @@ def as_feature_tensor(array: ArrayLike, name: str) -> torch.Tensor:
     tensor = tensor.detach()
     # A row sum is finite iff every entry is (or the values are so large
     # that distances would overflow): one cheap pass instead of a mask.
-    if not all(bool(torch.isfinite(rows.sum(dim=1)).all())
-               for rows in row_blocks(tensor)):
+    # Summed in float32: a float16 row can sum past float16's range.
+    if not all(
+            bool(torch.isfinite(rows.sum(dim=1, dtype=torch.float32)).all())
+            for rows in row_blocks(tensor)):
         num_nan = sum(int(torch.isnan(rows).sum())
                       for rows in row_blocks(tensor))
         num_inf = sum(int(torch.isinf(rows).sum())
@@ -44,7 +47,11 @@ def as_feature_tensor(array: ArrayLike, name: str) -> torch.Tensor:
         raise ValueError(f'{name} has values too large to sum in float32 '
                          f'(max |x| {float(tensor.abs().max()):.3g}); '
                          'rescale the features')
-    return tensor.float()
+    if tensor.dtype != torch.float32:
+        # Straight to row-major: the products would copy a strided one.
+        tensor = tensor.to(torch.float32,
+                           memory_format=torch.contiguous_format)
+    return tensor
 
 
 def row_blocks(tensor: torch.Tensor, block_elements: int = 1 << 22):
@@ -79,13 +86,13 @@ def squared_norms(features: torch.Tensor) -> torch.Tensor:
     squares = None
     start = 0
     for rows in row_blocks(features):
+        end = start + len(rows)
         if squares is None:
-            squares = torch.empty_like(rows, memory_format=torch.
-                                       contiguous_format)
+            squares = torch.empty(rows.shape, dtype=rows.dtype,
+                                  device=rows.device)
         torch.pow(rows, 2, out=squares[:len(rows)])
-        torch.sum(squares[:len(rows)], dim=1, out=norms[start:start +
-                                                         len(rows)])
-        start += len(rows)
+        torch.sum(squares[:len(rows)], dim=1, out=norms[start:end])
+        start = end
     return norms
 
 
