@@ -21,7 +21,7 @@ import functools
 import os
 import statistics
 import time
-from typing import Dict, NamedTuple, Optional
+from typing import Dict, NamedTuple, Optional, Sequence
 
 import torch
 
@@ -165,11 +165,27 @@ def _measured_choice(num_threads: int) -> ProductChoice:
             start = time.perf_counter()
             PRODUCT_FUNCTIONS[name](query, gallery, bias)
             times[name].append(time.perf_counter() - start)
-    ratio = statistics.median(
-        onednn / mm for mm, onednn in zip(times['mm'], times['mkldnn']))
     seconds = {name: statistics.median(t) for name, t in times.items()}
-    product = 'mkldnn' if ratio < ONEDNN_MAX_TIME_RATIO else 'mm'
-    return ProductChoice(product, 'measured', seconds, num_threads)
+    return ProductChoice(faster_product(times['mm'], times['mkldnn']),
+                         'measured', seconds, num_threads)
+
+
+def faster_product(mm_seconds: Sequence[float],
+                   onednn_seconds: Sequence[float]) -> str:
+    """The product to use from paired timings of both.
+
+    Args:
+        mm_seconds (Sequence[float]): Times of torch's ``mm``.
+        onednn_seconds (Sequence[float]): Times of oneDNN's product, each
+            measured right before or after the ``mm`` of the same index.
+
+    Returns:
+        str: ``'mkldnn'`` if the median of the pair ratios oneDNN / mm is
+        below ``ONEDNN_MAX_TIME_RATIO``, else ``'mm'``.
+    """
+    ratio = statistics.median(
+        onednn / mm for mm, onednn in zip(mm_seconds, onednn_seconds))
+    return 'mkldnn' if ratio < ONEDNN_MAX_TIME_RATIO else 'mm'
 
 
 @functools.lru_cache(maxsize=None)
