@@ -31,14 +31,14 @@ PRODUCT_CHOICES = ('auto', ) + PRODUCTS
 # oneDNN is taken only if its median time is below this share of mm's: a
 # measurement within noise keeps torch's own product.
 ONEDNN_MAX_TIME_RATIO = 0.9
-# The probe: a block of queries against gallery rows of 2048-d features,
-# 1 GFLOP each, 10-30 ms on 2 cores; 2 + 2 x 3 of them. Its mm/oneDNN time
-# ratio matched that of an MSMT17-size evaluation block (204 x 82161) on
-# an AMD EPYC (0.58 and 0.54); smaller probes did not (MKL takes other
-# kernels for a few hundred gallery rows).
-_PROBE_QUERY_ROWS = 128
-_PROBE_GALLERY_ROWS = 2048
-_PROBE_DIM = 2048
+# The probe: a block of queries against many gallery rows, 1 GFLOP each
+# (10-15 ms on 2 cores), 2 + 2 x 3 of them. On an AMD EPYC its oneDNN / mm
+# time ratio (0.58) matched that of an MSMT17-size evaluation block,
+# 204 x 82161 x 2048 (0.59-0.66); probes with a few thousand gallery rows
+# did not (0.85: MKL's kernels differ there).
+_PROBE_QUERY_ROWS = 64
+_PROBE_GALLERY_ROWS = 8192
+_PROBE_DIM = 1024
 _PROBE_PAIRS = 3
 
 
