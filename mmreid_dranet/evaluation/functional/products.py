@@ -78,10 +78,12 @@ def inner_products(query: torch.Tensor,
     Returns:
         Tensor: C x G products.
     """
-    if (query.device.type == 'cpu' and query.dtype == torch.float32
+    requested = requested_product(product)
+    if (requested != 'mm' and query.device.type == 'cpu'
+            and query.dtype == torch.float32
             and gallery.dtype == torch.float32 and query.numel()
             and gallery.numel()
-            and _resolve(product) == 'mkldnn'):
+            and product_choice(requested).product == 'mkldnn'):
         return _onednn_linear(query.contiguous(), gallery.contiguous(), bias)
     return _torch_product(query, gallery, bias)
 
@@ -123,13 +125,6 @@ def requested_product(product: Optional[str] = None) -> str:
         raise ValueError(f'{source} must be one of {PRODUCT_CHOICES}, got '
                          f'{product!r}')
     return product
-
-
-def _resolve(product: Optional[str]) -> str:
-    requested = requested_product(product)
-    if requested == 'mm':
-        return 'mm'  # no measurement, no oneDNN check
-    return product_choice(requested).product
 
 
 def _torch_product(query, gallery, bias):
