@@ -6,16 +6,24 @@ centres + noise, distractor ids only in the gallery: "trained-like") and on
 pure gaussian embeddings ("random": what an untrained model gives), in one
 run:
 
+0. The machine: CPU model, torch, threads, and the product the evaluation
+   chose on it (``product_choice``: torch's ``mm`` or oneDNN, measured once
+   per process, or forced by ``MMREID_PRODUCT``) with the probe's times.
 1. Market-1501 size (3368 x 15913, 2048-d): ``evaluate_reid`` against a
    plain evaluator as the popular toolboxes write it (full distance matrix,
    numpy argsort of all of it, then the per-query protocol, vectorised over
-   blocks of queries so the comparison is fair).
+   blocks of queries so the comparison is fair); the bare product both ways.
 2. MSMT17 size (11659 x 82161, 2048-d), random and trained-like features:
-   ``evaluate_reid`` against the bare chunked matrix product alone (same
-   chunks), the peak memory beyond the features (in a fresh subprocess: the
-   peak RSS, ``VmHWM`` reset once the features are built, minus the RSS
-   before the evaluation; Linux only), and the per-query scores of the
-   first queries checked equal to a stable-argsort evaluator's.
+   ``evaluate_reid`` on CPU tensors and on numpy arrays against the bare
+   chunked product (same chunks, same bias) with torch's ``mm`` and with
+   oneDNN, each forced: the ratio is to the faster of the two. The peak
+   memory beyond the features of a user's plain call (defaults, numpy
+   arrays and CPU tensors) in a fresh process: the features built, then
+   ``gc.collect()`` and glibc's ``malloc_trim(0)`` (so that no freed heap
+   left by building them hides the call's own growth), ``VmHWM`` reset,
+   and its peak minus the RSS before the call (Linux only). The per-query
+   scores of the first queries are checked equal to a stable-argsort
+   evaluator's.
 3. k-reciprocal re-ranking at MSMT17 size (93820 samples; Market size with
    ``--quick``): time and peak memory beyond the features, against the bare
    (Q+G)^2 distance product (chunked, nothing kept).
@@ -26,9 +34,12 @@ Prints a markdown table (medians of repeats where repeated). Usage:
     python benchmarks/bench_eval.py [--quick] [--repeats N]
 """
 import argparse
+import ctypes
+import gc
 import json
 import os
 import os.path as osp
+import platform
 import statistics
 import subprocess
 import sys
@@ -41,7 +52,11 @@ import torch
 
 from mmreid_dranet.evaluation import (RerankOptions, compute_distance,
                                       evaluate_reid)
-from mmreid_dranet.evaluation.functional.distance import inner_products
+from mmreid_dranet.evaluation.functional.inputs import squared_norms
+from mmreid_dranet.evaluation.functional.products import (inner_products,
+                                                          product_choice)
+from mmreid_dranet.evaluation.functional.retrieval import \
+    DEFAULT_BLOCK_ELEMENTS
 from mmreid_dranet.utils.distributed import release_process_group
 
 SIZES = {
@@ -130,11 +145,35 @@ def plain_evaluate(q_feats, g_feats, q_pids, g_pids, q_cams, g_cams,
     return result
 
 
-def bare_matmul(q_feats, g_feats, chunk_size):
-    """The chunked product ``evaluate_reid`` computes (same function, same
-    chunks), nothing kept."""
+def bare_matmul(q_feats, g_feats, g_norms, chunk_size, product):
+    """The chunked product ``evaluate_reid`` computes (same chunks, the
+    gallery's squared norms as bias), with ``product`` forced, nothing
+    kept."""
     for s in range(0, len(q_feats), chunk_size):
-        inner_products(q_feats[s:s + chunk_size], g_feats)
+        inner_products(q_feats[s:s + chunk_size], g_feats, bias=g_norms,
+                       product=product)
+
+
+def cpu_model():
+    """The CPU's model name and logical CPU count, from /proc/cpuinfo."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            names = [line.split(':', 1)[1].strip() for line in f
+                     if line.startswith('model name')]
+    except OSError:
+        names = []
+    if names:
+        return f'{names[0]} x{len(names)}'
+    return platform.processor() or platform.machine()
+
+
+def describe_choice(choice):
+    """One line: the product chosen and why (the probe's times)."""
+    text = f'{choice.product} ({choice.reason}'
+    if choice.seconds:
+        text += ('; probe medians: mm {mm:.1f} ms, mkldnn {mkldnn:.1f} ms'
+                 .format(**{k: v * 1e3 for k, v in choice.seconds.items()}))
+    return text + ')'
 
 
 def timed_group(functions, repeats):
@@ -177,8 +216,8 @@ def stable_argsort_scores(distance_block, q_pids, g_pids, q_cams, g_cams):
     count = hits[:, -1]
     with np.errstate(invalid='ignore', divide='ignore'):
         ap = np.where(matches, hits / np.maximum(rank, 1), 0).sum(1) / count
-    first = np.where(count > 0, rank[np.arange(len(order)),
-                                    np.argmax(matches, axis=1)], 0)
+    first_pos = np.argmax(matches, axis=1)
+    first = np.where(count > 0, rank[np.arange(len(order)), first_pos], 0)
     return ap, first
 
 
@@ -195,7 +234,8 @@ def check_against_stable_argsort(problem, num_checked):
     return num_checked
 
 
-def bare_all_pairs_product(problem, block_elements=1 << 24):
+def bare_all_pairs_product(problem,
+                           block_elements=DEFAULT_BLOCK_ELEMENTS):
     """The (Q+G)^2 distance product a dense re-ranking starts from, chunked
     (nothing kept): the lower bound of any exact neighbour search."""
     samples = (problem[0], problem[1])
@@ -224,21 +264,39 @@ def _reset_peak():
     return _rss_kib('VmRSS')
 
 
+def _release_free_heap():
+    """Give freed heap memory back to the OS (glibc), so that pages left
+    by building the features do not hide what the evaluation adds."""
+    gc.collect()
+    try:
+        ctypes.CDLL('libc.so.6').malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to trim
+
+
 def peak_memory_child(size_json, mode):
     """In a fresh process: time and extra peak RSS (MiB) of one evaluation:
-    the peak RSS (VmHWM, reset once the features are built) minus the RSS
-    before the evaluation. Under torchrun, each rank reports its own and
-    the ranking is spread (``distributed=True``)."""
+    the peak RSS (VmHWM, reset once the features are built and the freed
+    heap trimmed) minus the RSS before the evaluation. ``mode``:
+    ``'plain'`` (CPU tensors), ``'plain-numpy'`` (numpy arrays: the plain
+    call of a user) or ``'rerank'``. Under torchrun, each rank reports its
+    own and the ranking is spread (``distributed=True``)."""
     distributed = 'WORLD_SIZE' in os.environ
     if distributed:
         torch.distributed.init_process_group('gloo')
     torch.set_num_threads(int(os.environ.get('BENCH_THREADS', '2')))
     problem = make_problem(**json.loads(size_json))
+    if mode.endswith('-numpy'):
+        problem = tuple(t.numpy() for t in problem)  # views, no copy
+    kwargs = dict(rerank=RerankOptions()) if mode == 'rerank' else {}
+    if distributed:
+        kwargs['distributed'] = True
+    _release_free_heap()
     base = _reset_peak()
     start = time.perf_counter()
-    result = quiet_evaluate(
-        *problem, rerank=RerankOptions() if mode == 'rerank' else None,
-        distributed=distributed).metrics
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        result = evaluate_reid(*problem, **kwargs).metrics
     seconds = time.perf_counter() - start
     peak = _rss_kib('VmHWM')
     rank = int(os.environ.get('RANK', '0'))
@@ -246,7 +304,8 @@ def peak_memory_child(size_json, mode):
     with open(osp.join(os.environ['BENCH_RESULT_DIR'], f'rank{rank}.json'),
               'w') as f:
         json.dump(dict(extra_mib=(peak - base) / 1024, seconds=seconds,
-                       mAP=result['mAP'], R1=result['R1']), f)
+                       mAP=result['mAP'], R1=result['R1'],
+                       product=product_choice().product), f)
     release_process_group()
 
 
@@ -276,9 +335,9 @@ def bench_market(rows, size, repeats):
     and with ours, and the two bare products."""
     market = make_problem(**size)
     q_feats, g_feats = market[:2]
-    (t_torch_mm, t_our_mm, t_plain, t_plain_ours, t_ours), outs = timed_group(
+    (t_torch_mm, t_onednn, t_plain, t_plain_ours, t_ours), outs = timed_group(
         (lambda: torch.mm(q_feats, g_feats.t()),
-         lambda: inner_products(q_feats, g_feats),
+         lambda: inner_products(q_feats, g_feats, product='mkldnn'),
          lambda: plain_evaluate(*market),
          lambda: plain_evaluate(*market, distance=compute_distance),
          lambda: quiet_evaluate(*market).metrics), repeats)
@@ -290,40 +349,69 @@ def bench_market(rows, size, repeats):
     shape = f"{size['num_query']} x {size['num_gallery']}"
     rows.append((f'Market-size {shape}: bare product, torch.mm', t_torch_mm,
                  '', ''))
-    rows.append((f'Market-size {shape}: bare product, ours (inner_products)',
-                 t_our_mm, f'{t_our_mm / t_torch_mm:.3f} of torch.mm', ''))
+    rows.append((f'Market-size {shape}: bare product, oneDNN',
+                 t_onednn, f'{t_onednn / t_torch_mm:.3f} of torch.mm', ''))
+    t_our_mm = min(t_torch_mm, t_onednn)
     rows.append((f'Market-size {shape}: plain full-argsort evaluator '
                  '(torchreid-style addmm product)', t_plain, '', ''))
     rows.append((f'Market-size {shape}: plain full-argsort evaluator, '
-                 'our product', t_plain_ours,
+                 'our product (as chosen)', t_plain_ours,
                  f'{t_plain_ours / t_plain:.3f} of plain', ''))
     rows.append((f'Market-size {shape}: evaluate_reid', t_ours,
-                 f'{t_ours / t_plain:.3f} of plain, {t_ours / t_plain_ours:.3f}'
-                 ' of plain with our product',
+                 f'{t_ours / t_plain:.3f} of plain, '
+                 f'{t_ours / t_plain_ours:.3f} of plain with our product',
                  f"mAP {ours['mAP']:.2f}, R1 {ours['R1']:.2f}, mINP "
                  f"{ours['mINP']:.2f}; max diff to plain {diff:.1e}; "
-                 f'{t_ours / t_our_mm:.2f} x our bare product'))
+                 f'{t_ours / t_our_mm:.2f} x the faster bare product'))
+
+
+def _time_msmt(problem, chunk, repeats):
+    """Median times of both bare products and of evaluate_reid on tensors
+    and on numpy arrays (interleaved); the evaluation's metrics."""
+    q_feats, g_feats = problem[:2]
+    arrays = tuple(t.numpy() for t in problem)  # views, no copy
+    g_norms = squared_norms(g_feats)
+    times, outs = timed_group(
+        (lambda: bare_matmul(q_feats, g_feats, g_norms, chunk, 'mm'),
+         lambda: bare_matmul(q_feats, g_feats, g_norms, chunk, 'mkldnn'),
+         lambda: quiet_evaluate(*problem).metrics,
+         lambda: quiet_evaluate(*arrays).metrics), repeats)
+    assert outs[3] == outs[2], (outs[3], outs[2])
+    return times, outs[2]
 
 
 def bench_msmt(rows, size, name, repeats):
+    """evaluate_reid on tensors and numpy arrays against the faster of the
+    two bare chunked products; the plain call's memory in fresh
+    processes."""
     problem = make_problem(**size)
-    chunk = max(1, (1 << 24) // len(problem[1]))
-    t_mm, _, t_ours, ours = timed_pair(
-        lambda: bare_matmul(problem[0], problem[1], chunk),
-        lambda: quiet_evaluate(*problem).metrics, repeats)
+    chunk = max(1, DEFAULT_BLOCK_ELEMENTS // len(problem[1]))
+    (t_mm, t_onednn, t_tensor, t_numpy), ours = _time_msmt(
+        problem, chunk, repeats)
     checked = check_against_stable_argsort(
         problem, min(2 * chunk, size["num_query"]))
     del problem
-    memory = measure_in_child(size, 'plain')[0]
+    memory = {kind: measure_in_child(size, mode)[0]
+              for kind, mode in (('tensors', 'plain'),
+                                 ('numpy', 'plain-numpy'))}
+    faster = min(t_mm, t_onednn)
+    chosen = product_choice().product
     shape = f"{size['num_query']} x {size['num_gallery']}"
-    rows.append((f'MSMT17-size {shape}, {name}: bare chunked matmul '
-                 f'({chunk} rows)', t_mm, '', ''))
-    rows.append((f'MSMT17-size {shape}, {name}: evaluate_reid', t_ours,
-                 f'{t_ours / t_mm:.3f} x matmul',
-                 f"mAP {ours['mAP']:.2f}, R1 {ours['R1']:.2f}, mINP "
-                 f"{ours['mINP']:.2f}; peak beyond features "
-                 f"{memory['extra_mib']:.0f} MiB; per-query scores of "
-                 f'{checked} queries equal to stable argsort'))
+    for product, seconds in (('mm', t_mm), ('mkldnn', t_onednn)):
+        rows.append((f'MSMT17-size {shape}, {name}: bare chunked product '
+                     f'({chunk} rows), {product}', seconds,
+                     f'{seconds / faster:.3f} x the faster',
+                     'chosen' if product == chosen else ''))
+    for kind, seconds in (('tensors', t_tensor), ('numpy', t_numpy)):
+        rows.append((
+            f'MSMT17-size {shape}, {name}: evaluate_reid, {kind}', seconds,
+            f'{seconds / faster:.3f} x the faster product',
+            f"mAP {ours['mAP']:.2f}, R1 {ours['R1']:.2f}, mINP "
+            f"{ours['mINP']:.2f}; plain call in a fresh process: "
+            f"{memory[kind]['extra_mib']:.0f} MiB beyond the features "
+            f"({memory[kind]['seconds']:.1f} s, "
+            f"{memory[kind]['product']}); per-query scores of {checked} "
+            'queries equal to stable argsort'))
 
 
 def bench_rerank(rows, size, name):
@@ -379,8 +467,10 @@ def main():
         return peak_memory_child(*args.child)
     torch.set_num_threads(2)
     sizes = QUICK_SIZES if args.quick else SIZES
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-          f'median of {args.repeats}, 2048-d float32 features\n')
+    print(f'CPU: {cpu_model()}; torch {torch.__version__}, '
+          f'{torch.get_num_threads()} threads, median of {args.repeats}, '
+          '2048-d float32 features')
+    print(f'product: {describe_choice(product_choice())}\n')
     print('| case | seconds | ratio | notes |')
     print('| --- | ---: | ---: | --- |', flush=True)
     rows = PrintedRows()

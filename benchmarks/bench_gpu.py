@@ -123,10 +123,12 @@ def timed(function, synchronize, repeats):
 
 def bench_evaluation(args):
     from mmreid_dranet.evaluation import evaluate_reid
+    from mmreid_dranet.evaluation.functional.retrieval import \
+        DEFAULT_BLOCK_ELEMENTS
     problem = make_problem(**args.eval_size, dim=args.eval_dim)
     q_feats, g_feats = (f.to(args.device) for f in problem[:2])
     labels = [t.to(args.device) for t in problem[2:]]
-    chunk = max(1, (1 << 24) // len(g_feats))
+    chunk = max(1, DEFAULT_BLOCK_ELEMENTS // len(g_feats))
 
     def bare_product():
         for s in range(0, len(q_feats), chunk):

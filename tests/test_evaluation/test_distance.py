@@ -1,11 +1,13 @@
 import platform
 
+import numpy as np
 import pytest
 import torch
 
-from mmreid_dranet.evaluation import compute_distance
-from mmreid_dranet.evaluation.functional import distance as distance_module
+from mmreid_dranet.evaluation import PairwiseDistance, compute_distance
+from mmreid_dranet.evaluation.functional import products as products_module
 from mmreid_dranet.evaluation.functional.distance import inner_products
+from mmreid_dranet.evaluation.functional.inputs import as_feature_tensor
 
 
 def _features(rows, dim=48, seed=0):
@@ -20,7 +22,7 @@ def test_onednn_product_is_used_where_torch_ships_it():
                 and hasattr(torch.ops.mkldnn, '_linear_pointwise'))
     if platform.machine().lower() in ('x86_64', 'amd64'):
         assert ships_op, 'the x86-64 torch wheels ship oneDNN'
-    assert distance_module._onednn_matmul_works() == ships_op
+    assert products_module._onednn_matmul_works() == ships_op
 
 
 @pytest.mark.parametrize('with_bias', [False, True])
@@ -71,3 +73,28 @@ def test_distances_against_their_formula(metric):
     got = compute_distance(query, gallery, metric)
     assert (got >= 0).all()
     torch.testing.assert_close(got.double(), expected, rtol=1e-5, atol=1e-4)
+
+
+def test_float32_features_are_not_copied():
+    array = np.random.default_rng(0).standard_normal((6, 5), np.float32)
+    tensor = as_feature_tensor(array, 'feats')
+    assert tensor.data_ptr() == array.ctypes.data
+    assert as_feature_tensor(tensor, 'feats').data_ptr() == tensor.data_ptr()
+
+
+def test_float16_and_strided_features_give_the_same_distances():
+    rng = np.random.default_rng(1)
+    query = rng.standard_normal((20, 48)).astype(np.float16)
+    gallery = rng.standard_normal((70, 48)).astype(np.float16)
+    expected = compute_distance(torch.from_numpy(query).float(),
+                                torch.from_numpy(gallery).float())
+    # float16 becomes row-major float32 in one copy
+    half = as_feature_tensor(np.asfortranarray(gallery), 'gallery_feats')
+    assert half.dtype == torch.float32 and half.is_contiguous()
+    # a strided float32 gallery is made contiguous once, for every block
+    strided = torch.from_numpy(np.asfortranarray(gallery.astype(np.float32)))
+    distance = PairwiseDistance(strided)
+    assert distance.gallery.is_contiguous()
+    for got in (compute_distance(as_feature_tensor(query, 'q'), half),
+                distance(torch.from_numpy(query).float())):
+        assert torch.equal(got, expected)

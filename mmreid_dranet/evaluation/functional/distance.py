@@ -1,10 +1,10 @@
 """Query x gallery distances, computed in blocks of query rows."""
-import functools
 from typing import Optional
 
 import torch
 
 from .inputs import squared_norms as row_squared_norms
+from .products import inner_products
 
 DISTANCE_METRICS = ('euclidean', 'cosine')
 
@@ -23,8 +23,10 @@ class PairwiseDistance:
     ``'euclidean'`` is the squared euclidean distance
     ``|q|^2 + |g|^2 - 2 q.g`` (the square root changes no ranking and is left
     out), ``'cosine'`` is ``1 - q.g / (|q| |g|)``. Both are clamped at 0,
-    which float32 rounding can cross for near-duplicates. The gallery is
-    never copied: only its squared or inverse norms (G floats) are kept.
+    which float32 rounding can cross for near-duplicates. A contiguous
+    gallery is never copied: only its squared or inverse norms (G floats)
+    are kept. A non-contiguous one (e.g. a Fortran-ordered array) is copied
+    once here, G x D more floats, instead of by every block's product.
 
     Args:
         gallery (Tensor): G x D float32 gallery features.
@@ -38,15 +40,15 @@ class PairwiseDistance:
                  gallery: torch.Tensor,
                  metric: str = 'euclidean',
                  gallery_term: Optional[torch.Tensor] = None):
-        self.gallery = gallery
+        self.gallery = gallery.contiguous()
         self.metric = check_metric(metric)
         if gallery_term is not None:
             self.gallery_term = gallery_term
         elif metric == 'euclidean':
-            self.gallery_term = row_squared_norms(gallery)
+            self.gallery_term = row_squared_norms(self.gallery)
         else:
-            self.gallery_term = _inverse_norms(row_squared_norms(gallery),
-                                               'gallery')
+            self.gallery_term = _inverse_norms(
+                row_squared_norms(self.gallery), 'gallery')
 
     def __call__(self, query: torch.Tensor) -> torch.Tensor:
         """Distances of a block of queries to the whole gallery.
@@ -70,61 +72,6 @@ class PairwiseDistance:
             dist = inner_products(query, self.gallery)
             dist.mul_(self.gallery_term.unsqueeze(0)).neg_().add_(1)
         return dist.clamp_min_(0)
-
-
-def inner_products(query: torch.Tensor,
-                   gallery: torch.Tensor,
-                   bias: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """``query @ gallery.T (+ bias)``, through oneDNN on the CPU.
-
-    torch's CPU ``mm`` calls MKL, which takes a slow code path on AMD
-    processors; oneDNN's float32 matmul (shipped inside torch) picks its
-    kernel by instruction set instead: 2.3x faster for a Market-size
-    product on an AMD EPYC with AVX-512 (``benchmarks/bench_eval.py``), with
-    float32 accumulation (same precision class as MKL) and without copying
-    the gallery. Other devices and dtypes, and a torch without the oneDNN
-    op, use ``torch.addmm`` / ``torch.mm``.
-
-    Args:
-        query (Tensor): C x D features.
-        gallery (Tensor): G x D features.
-        bias (Tensor, optional): G values added to every row.
-
-    Returns:
-        Tensor: C x G products.
-    """
-    if (query.device.type == 'cpu' and query.dtype == torch.float32
-            and gallery.dtype == torch.float32 and query.numel()
-            and gallery.numel() and _onednn_matmul_works()):
-        return _onednn_linear(query.contiguous(), gallery.contiguous(), bias)
-    if bias is None:
-        return torch.mm(query, gallery.t())
-    return torch.addmm(bias.unsqueeze(0), query, gallery.t())
-
-
-def _onednn_linear(query, gallery, bias):
-    return torch.ops.mkldnn._linear_pointwise(query, gallery, bias, 'none',
-                                              [], '')
-
-
-@functools.lru_cache(maxsize=None)
-def _onednn_matmul_works() -> bool:
-    # The op is internal to torch (inductor uses it): check once that it
-    # exists and gives torch.mm's numbers before relying on it.
-    if not (torch.backends.mkldnn.is_available()
-            and hasattr(torch.ops.mkldnn, '_linear_pointwise')):
-        return False
-    gen = torch.Generator().manual_seed(0)
-    query = torch.randn(5, 33, generator=gen)
-    gallery = torch.randn(7, 33, generator=gen)
-    bias = torch.randn(7, generator=gen)
-    try:
-        got = _onednn_linear(query, gallery, bias)
-    except RuntimeError:
-        return False
-    return (got.shape == (5, 7) and got.layout == torch.strided
-            and torch.allclose(got, torch.addmm(bias, query, gallery.t()),
-                               rtol=1e-5, atol=1e-5))
 
 
 def compute_distance(query: torch.Tensor,

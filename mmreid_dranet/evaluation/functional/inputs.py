@@ -11,8 +11,9 @@ ArrayLike = Union[np.ndarray, torch.Tensor, Sequence]
 def as_feature_tensor(array: ArrayLike, name: str) -> torch.Tensor:
     """Return ``array`` as a finite 2-D float32 tensor.
 
-    A float32 CPU tensor is returned as is (no copy), so that large feature
-    sets cost no extra memory.
+    A float32 tensor or array is returned as is (no copy), so that large
+    feature sets cost no extra memory; other float dtypes (e.g. float16)
+    cost one row-major float32 copy, 4 bytes per entry.
 
     Args:
         array (ndarray | Tensor): N x D features.
@@ -32,8 +33,10 @@ def as_feature_tensor(array: ArrayLike, name: str) -> torch.Tensor:
     tensor = tensor.detach()
     # A row sum is finite iff every entry is (or the values are so large
     # that distances would overflow): one cheap pass instead of a mask.
-    if not all(bool(torch.isfinite(rows.sum(dim=1)).all())
-               for rows in row_blocks(tensor)):
+    # Summed in float32: a float16 row can sum past float16's range.
+    if not all(
+            bool(torch.isfinite(rows.sum(dim=1, dtype=torch.float32)).all())
+            for rows in row_blocks(tensor)):
         num_nan = sum(int(torch.isnan(rows).sum())
                       for rows in row_blocks(tensor))
         num_inf = sum(int(torch.isinf(rows).sum())
@@ -45,7 +48,11 @@ def as_feature_tensor(array: ArrayLike, name: str) -> torch.Tensor:
         raise ValueError(f'{name} has values too large to sum in float32 '
                          f'(max |x| {float(tensor.abs().max()):.3g}); '
                          'rescale the features')
-    return tensor.float()
+    if tensor.dtype != torch.float32:
+        # Straight to row-major: the products would copy a strided one.
+        tensor = tensor.to(torch.float32,
+                           memory_format=torch.contiguous_format)
+    return tensor
 
 
 def row_blocks(tensor: torch.Tensor, block_elements: int = 1 << 22):
@@ -63,15 +70,31 @@ def row_blocks(tensor: torch.Tensor, block_elements: int = 1 << 22):
 def squared_norms(features: torch.Tensor) -> torch.Tensor:
     """Row-wise squared L2 norms, computed block by block.
 
+    The squares of a block go to one buffer reused by every block and the
+    sums straight into the result. Allocating a fresh block of squares
+    each time, with each block's small sum kept alive in between, made
+    glibc's malloc carve every sum out of the block just freed, so the next
+    block no longer fit there and the heap grew by a block per block: a
+    gallery's worth of memory for a G x D gallery (issue 18).
+
     Args:
         features (Tensor): N x D features.
 
     Returns:
         Tensor: N squared norms.
     """
-    if len(features) == 0:
-        return features.new_zeros(0)
-    return torch.cat([rows.pow(2).sum(dim=1) for rows in row_blocks(features)])
+    norms = features.new_empty(len(features))
+    squares = None
+    start = 0
+    for rows in row_blocks(features):
+        end = start + len(rows)
+        if squares is None:
+            squares = torch.empty(rows.shape, dtype=rows.dtype,
+                                  device=rows.device)
+        torch.pow(rows, 2, out=squares[:len(rows)])
+        torch.sum(squares[:len(rows)], dim=1, out=norms[start:end])
+        start = end
+    return norms
 
 
 def as_label_tensor(array: ArrayLike, name: str) -> torch.Tensor:
