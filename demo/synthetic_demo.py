@@ -102,16 +102,45 @@ def below_floor(metrics: dict) -> list:
             for key, floor in FLOOR.items() if metrics[key] < floor]
 
 
-def print_table(rows, args, checkpoint):
-    print(f'\nDRANet demo on the synthetic data set ({args.data_root}), '
-          f'checkpoint {checkpoint}:\n')
+def report(metrics: dict, chance: dict, title: str, files: str,
+           seconds: float) -> int:
+    """Print the table, the expected range and the floor check.
+
+    Args:
+        metrics (dict): The demo model's R1, R5, R10, mAP, mINP.
+        chance (dict): The same metrics of random embeddings.
+        title (str): The line above the table.
+        files (str): The lines naming the outputs.
+        seconds (float): The demo's run time.
+
+    Returns:
+        int: The exit status, 1 when a metric is below :data:`FLOOR`.
+    """
+    print(f'\n{title}\n')
     print('| | ' + ' | '.join(METRIC_KEYS) + ' |')
     print('| --- ' * (len(METRIC_KEYS) + 1) + '|')
-    for name, values in rows:
-        print(f'| {name} | ' + ' | '.join(f'{v:.1f}' for v in values) + ' |')
+    for name, values in (('DRANet (demo)', metrics),
+                         ('random embeddings', chance)):
+        print(f'| {name} | '
+              + ' | '.join(f'{values[k]:.1f}' for k in METRIC_KEYS) + ' |')
+    print(f'\n{files}\nTotal time: {seconds:.0f} s')
+    print(f'\nExpected: {expected_range()}. Float results differ between '
+          'processor types, so the figures differ by a few points from one '
+          'machine to another.')
+    failed = below_floor(metrics)
+    if failed:
+        print(f'\nFAILED: {", ".join(failed)}. The demo reaches '
+              + ' and '.join(f'{k} >= {v:.0f}' for k, v in FLOOR.items())
+              + ' on every machine tried: the install or the code is broken '
+              '(run `make test`; `--verbose` shows the whole run).',
+              file=sys.stderr)
+        return 1
+    print('Check passed: ' + ', '.join(
+        f'{k} {metrics[k]:.1f} >= {v:.0f}' for k, v in FLOOR.items()) + '.')
+    return 0
 
 
-def run(args):
+def run(args) -> int:
     """The demo; returns the exit status."""
     start = time.perf_counter()
     if not osp.isdir(osp.join(args.data_root, 'bounding_box_train')):
@@ -134,28 +163,13 @@ def run(args):
     cfg.default_hooks.visualization.update(
         enable=True, out_dir=ranked_lists_dir, num_queries=8)
     metrics = build_runner(cfg).test()
-    metrics = {key: metrics[f'reid/{key}'] for key in METRIC_KEYS}
-    chance = chance_level(embeddings_file, args.seed)
-
-    print_table([('DRANet (demo)', [metrics[k] for k in METRIC_KEYS]),
-                 ('random embeddings', [chance[k] for k in METRIC_KEYS])],
-                args, checkpoint)
-    print(f'\nEmbeddings: {embeddings_file}\nRanked lists: {ranked_lists_dir}'
-          f'\nTotal time: {time.perf_counter() - start:.0f} s')
-    print(f'\nExpected: {expected_range()}. Float results differ between '
-          'processor types, so the figures differ by a few points from one '
-          'machine to another.')
-    failed = below_floor(metrics)
-    if failed:
-        print(f'\nFAILED: {", ".join(failed)}. The demo reaches '
-              + ' and '.join(f'{k} >= {v:.0f}' for k, v in FLOOR.items())
-              + ' on every machine tried: the install or the code is broken '
-              '(run `make test`; `--verbose` shows the whole run).',
-              file=sys.stderr)
-        return 1
-    print('Check passed: ' + ', '.join(
-        f'{k} {metrics[k]:.1f} >= {v:.0f}' for k, v in FLOOR.items()) + '.')
-    return 0
+    return report(
+        {key: metrics[f'reid/{key}'] for key in METRIC_KEYS},
+        chance_level(embeddings_file, args.seed),
+        f'DRANet demo on the synthetic data set ({args.data_root}), '
+        f'checkpoint {checkpoint}:',
+        f'Embeddings: {embeddings_file}\nRanked lists: {ranked_lists_dir}',
+        time.perf_counter() - start)
 
 
 def main(argv=None):
