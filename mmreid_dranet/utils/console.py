@@ -146,8 +146,8 @@ def _traceback_to_log_file(error: BaseException) -> Optional[str]:
     """Write the traceback to the current run's log file (not the
     console); return that file, or None when no run has one."""
     from mmengine.logging import MMLogger
-    if not MMLogger._instance_dict:
-        return None
+
+    # Without a run, this is mmengine's default logger: no file handler.
     logger = MMLogger.get_current_instance()
     files = [h for h in logger.handlers
              if isinstance(h, logging.FileHandler)]
