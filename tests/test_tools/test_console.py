@@ -11,11 +11,13 @@ from torch.utils.data import DataLoader, Dataset
 from mmreid_dranet.datasets import CorruptImageError
 from mmreid_dranet.datasets.transforms import StrictLoadImageFromFile
 from mmreid_dranet.engine.schedule import scale_schedule
+from mmreid_dranet.utils import load_config
 from mmreid_dranet.utils.console import (KNOWN_WARNINGS, error_message,
                                          is_user_error,
                                          known_warnings_filtered,
                                          quiet_console,
                                          user_errors_as_messages)
+from tests.helpers import REPO
 
 
 def test_console_leaves_start_up_reports_to_the_log_file(tmp_path, capsys):
@@ -62,6 +64,17 @@ def test_known_warnings_are_silenced_inside_the_block_only():
     assert [str(w.message) for w in caught] == [
         'an unknown warning', texts[0], texts[1]]
     assert warnings.filters == filters_before
+
+
+def test_pkg_resources_warning_of_a_package_config_is_silenced():
+    # Its _base_ names 'mmpretrain::...': mmengine imports pkg_resources
+    # (setuptools 81 warns on import) to find the package.
+    config = osp.join(REPO, 'configs', 'reuse', 'resnet50_dra-neck_in1k.py')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        with known_warnings_filtered():
+            assert load_config(config).model.neck.num_parts == 1
+    assert [str(w.message) for w in caught] == []
 
 
 class _OneImage(Dataset):
