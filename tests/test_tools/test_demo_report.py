@@ -10,7 +10,7 @@ from tests.helpers.scripts import load_script
 DEMO = load_script('demo/synthetic_demo.py')
 KEYS = DEMO.METRIC_KEYS
 # The table of the README (a 2-core AMD EPYC) and the random row.
-README_ROW = dict(zip(KEYS, (82.1, 94.2, 97.4, 76.5, 62.6)))
+README_ROW = dict(zip(KEYS, (80.1, 93.6, 96.2, 76.7, 58.5)))
 CHANCE = dict(zip(KEYS, (1.9, 7.1, 11.5, 3.1, 1.7)))
 PAGES = ('README.md', osp.join('docs', 'en', 'get_started.md'))
 
@@ -24,12 +24,12 @@ def _report(metrics, capsys):
 def test_demo_prints_the_table_the_range_and_passes_the_floor(capsys):
     status, out, err = _report(README_ROW, capsys)
     assert status == 0 and err == ''
-    assert '| DRANet (demo) | 82.1 | 94.2 | 97.4 | 76.5 | 62.6 |' in out
+    assert '| DRANet (demo) | 80.1 | 93.6 | 96.2 | 76.7 | 58.5 |' in out
     assert '| random embeddings | 1.9 | 7.1 | 11.5 | 3.1 | 1.7 |' in out
-    assert ('Expected: R1 82.1-84.0, mAP 76.5-78.3 on the machines tried '
-            '(2-core AMD EPYC: 82.1 / 76.5 in 140 s, 2-core Intel Xeon: '
+    assert ('Expected: R1 80.1-84.0, mAP 76.7-78.3 on the machines tried '
+            '(2-core AMD EPYC: 80.1 / 76.7 in 298 s, 2-core Intel Xeon: '
             '84.0 / 78.3 in 227 s).') in out
-    assert 'Check passed: R1 82.1 >= 70, mAP 76.5 >= 60.' in out
+    assert 'Check passed: R1 80.1 >= 70, mAP 76.7 >= 60.' in out
     assert len(out.splitlines()) < 20
 
 
@@ -60,7 +60,7 @@ def test_the_pages_quote_the_demo_output(page, capsys):
     expected = next(line for line in out.splitlines()
                     if line.startswith('Expected: '))
     assert expected.split(').')[0] in text  # the range and the machines
-    assert 'Check passed: R1 82.1 >= 70, mAP 76.5 >= 60.' in text
+    assert 'Check passed: R1 80.1 >= 70, mAP 76.7 >= 60.' in text
     assert 'R1 >= 70 and mAP >= 60' in text
     for name, r1, mean_ap, seconds in DEMO.MEASURED:
         assert f'{name}: {r1:.1f} / {mean_ap:.1f} in {seconds} s' in text
