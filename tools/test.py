@@ -4,15 +4,17 @@ Prints R1/R5/R10/mAP/mINP on the config's query + gallery data. ``--out``
 saves the embeddings (npz) for offline re-evaluation or re-ranking with
 ``tools/analysis_tools/eval_features.py``; ``--show-dir`` writes ranked-list
 pictures (drawn by the config's ReIDVisualizer, switched on through the
-ReIDVisualizationHook).
+ReIDVisualizationHook). The console shows progress and metrics; the full
+config goes to the work dir's log (``--verbose`` prints everything).
 """
 import argparse
-import sys
 
 from mmreid_dranet.engine.num_classes import resolve_num_classes
 from mmreid_dranet.utils.config import (add_common_arguments,
                                         apply_common_arguments, build_runner,
                                         load_config, set_work_dir)
+from mmreid_dranet.utils.console import (known_warnings_filtered,
+                                         user_errors_as_messages)
 from mmreid_dranet.utils.distributed import release_process_group
 
 
@@ -91,11 +93,13 @@ def show_ranked_lists(cfg, show_dir: str, topk: int) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        cfg = merge_args(load_config(args.config, args.cfg_options), args)
-    except (FileNotFoundError, ValueError) as error:
-        sys.exit(f'error: {error}')
-    build_runner(cfg).test()
+    with known_warnings_filtered(not args.verbose):
+        # A bad option or config value is the user's to fix: one message.
+        with user_errors_as_messages(args.verbose, also=(ValueError, )):
+            cfg = merge_args(load_config(args.config, args.cfg_options),
+                             args)
+        with user_errors_as_messages(args.verbose):
+            build_runner(cfg).test()
     release_process_group()
 
 

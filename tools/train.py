@@ -2,18 +2,25 @@
 
 Multi-GPU: ``bash tools/dist_train.sh CONFIG NUM_GPUS [options]``; on a
 machine without CUDA the same command trains with the gloo backend on CPU.
+``--epochs N`` trains N epochs with the config's schedule (warm-up, decays)
+scaled to fit. The console shows progress and metrics; the full config goes
+to the work dir's log (``--verbose`` prints everything).
 """
 import argparse
+import os
 import os.path as osp
 import sys
 
 import torch
 
+from mmreid_dranet.engine.schedule import scale_schedule
 from mmreid_dranet.utils.checkpoint import (find_resume_checkpoint,
                                             finished_run_message)
 from mmreid_dranet.utils.config import (add_common_arguments,
                                         apply_common_arguments, build_runner,
                                         load_config, set_work_dir)
+from mmreid_dranet.utils.console import (known_warnings_filtered,
+                                         user_errors_as_messages)
 from mmreid_dranet.utils.distributed import release_process_group
 
 
@@ -26,6 +33,10 @@ def parse_args(argv=None):
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint, or, with no value, from the '
         'latest checkpoint in the work dir')
+    parser.add_argument(
+        '--epochs', type=int, metavar='N',
+        help='train N epochs, with the warm-up and the learning-rate decays '
+        'of the config moved by the same ratio (N / train_cfg.max_epochs)')
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision training (CUDA)')
     parser.add_argument('--no-validate', action='store_true',
@@ -41,6 +52,10 @@ def parse_args(argv=None):
 def merge_args(cfg, args):
     """Apply the command-line options to the config."""
     set_work_dir(cfg, args.config, args.work_dir)
+    if args.epochs is not None:
+        message = scale_schedule(cfg, args.epochs)
+        if os.environ.get('RANK', '0') == '0':
+            print(message)
     if args.amp:
         if not torch.cuda.is_available():
             raise ValueError('--amp needs a CUDA GPU (mmengine\'s '
@@ -91,16 +106,19 @@ def finished_message(cfg):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        cfg = merge_args(load_config(args.config, args.cfg_options), args)
-    except (FileNotFoundError, ValueError) as error:
-        sys.exit(f'error: {error}')
-    message = finished_message(cfg)
-    if message:
-        # Exit status 0: a requeued job of a finished run is not a failure.
-        print(message, file=sys.stderr)
-        return
-    build_runner(cfg).train()
+    with known_warnings_filtered(not args.verbose):
+        # A bad option or config value is the user's to fix: one message.
+        with user_errors_as_messages(args.verbose, also=(ValueError, )):
+            cfg = merge_args(load_config(args.config, args.cfg_options),
+                             args)
+        message = finished_message(cfg)
+        if message:
+            # Exit status 0: a requeued job of a finished run is not a
+            # failure.
+            print(message, file=sys.stderr)
+            return
+        with user_errors_as_messages(args.verbose):
+            build_runner(cfg).train()
     release_process_group()
 
 

@@ -30,6 +30,10 @@ vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='ReIDVisualizer', vis_backends=vis_backends)
 
 log_level = 'INFO'
+# The console shows progress, metrics, warnings and errors; the environment,
+# this config and the hook table go to the work dir's log file only. True
+# (the tools' --verbose) prints them on the console too.
+verbose_console = False
 load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)

@@ -34,6 +34,7 @@ from mmreid_dranet.registry import RUNNERS
 from mmreid_dranet.utils.checkpoint import (PARTIAL_SUFFIX, atomic_write,
                                             checkpoint_reading)
 from mmreid_dranet.utils.config import DATALOADER_KEYS
+from mmreid_dranet.utils.console import VERBOSE_KEY, quiet_console
 from .config_check import check_config_keys
 from .num_classes import resolve_num_classes
 
@@ -54,6 +55,9 @@ class ReIDRunner(Runner):
       file backend the CheckpointHook's ``backend_args`` choose: mmengine
       writes ``<name>.part``, which is fsynced and renamed over ``<name>``.
       No file backend is registered with mmengine for it.
+    - Its console shows progress, metrics, warnings and errors; the
+      start-up reports (config, environment, hook table) go to the work
+      dir's log file only, unless ``verbose_console=True``.
     """
 
     @classmethod
@@ -69,6 +73,16 @@ class ReIDRunner(Runner):
         check_config_keys(cfg)
         cfg = complete_reid_config(copy.deepcopy(cfg))
         return super().from_cfg(cfg)
+
+    def build_logger(self, log_level='INFO', log_file=None, **kwargs):
+        """mmengine's logger, whose console leaves the start-up reports
+        (environment, config, hook table, parameter groups) to the log file
+        (:func:`mmreid_dranet.utils.console.quiet_console`) unless the
+        config says ``verbose_console=True`` (the tools' ``--verbose``)."""
+        logger = super().build_logger(log_level, log_file, **kwargs)
+        if not self.cfg.get(VERBOSE_KEY, False):
+            quiet_console(logger)
+        return logger
 
     @master_only
     def save_checkpoint(self, out_dir, filename, file_client_args=None,

@@ -11,6 +11,7 @@ import torch.distributed as torch_dist
 from mmengine.config import Config
 
 from .checkpoint import check_checkpoint_complete
+from .console import VERBOSE_KEY
 from .mim import mim_configs
 
 DATALOADER_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -158,6 +159,11 @@ def add_common_arguments(parser):
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. train_cfg.max_epochs=30')
+    parser.add_argument(
+        '--verbose', action='store_true',
+        help='print everything on the console: the environment, the full '
+        'config, the hook table, known harmless warnings, and the '
+        'traceback of an error (by default they go to the log file only)')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='job launcher')
@@ -166,9 +172,9 @@ def add_common_arguments(parser):
 
 
 def apply_common_arguments(cfg, args):
-    """Apply the shared options (``--data-root``, ``--launcher``), adapt
-    the config to the device, and refuse a missing or torn local
-    ``load_from`` before anything is built.
+    """Apply the shared options (``--data-root``, ``--launcher``,
+    ``--verbose``), adapt the config to the device, and refuse a missing or
+    torn local ``load_from`` before anything is built.
 
     Raises:
         FileNotFoundError: when a local ``load_from`` does not exist.
@@ -181,5 +187,7 @@ def apply_common_arguments(cfg, args):
     if args.data_root is not None:
         set_data_root(cfg, args.data_root)
     cfg.launcher = args.launcher
+    if getattr(args, 'verbose', False):
+        cfg[VERBOSE_KEY] = True
     configure_device(cfg, args.launcher)
     return cfg

@@ -44,9 +44,10 @@ def test_two_nodes_train_and_test_like_one_process(
     work_dir = str(tmp_path / 'two_nodes')
     node0, node1 = _launch_two_nodes(tools, [
         'tools/dist_train.sh', tools.tiny_config, '1', '--data-root',
-        synthetic_market_root, '--work-dir', work_dir
+        synthetic_market_root, '--work-dir', work_dir, '--verbose'
     ])
-    # mmengine prints the environment (world size included) on rank 0 only.
+    # mmengine prints the environment (world size included) on rank 0 only
+    # (on the console with --verbose; always in the log file).
     assert 'Distributed training: True' in node0
     assert 'GPU number: 2' in node0  # the world size, on CPU too
     checkpoint = osp.join(work_dir, 'epoch_4.pth')

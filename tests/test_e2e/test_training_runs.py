@@ -25,9 +25,10 @@ def _run(command):
 def test_two_process_cpu_training_and_identical_evaluation(
         synthetic_market_root, tmp_path):
     work_dir = str(tmp_path / 'ddp')
+    # --verbose: the environment and the config on the console too.
     output = _run(['bash', 'tools/dist_train.sh', TINY_CONFIG, '2',
                    '--data-root', synthetic_market_root,
-                   '--work-dir', work_dir])
+                   '--work-dir', work_dir, '--verbose'])
     assert 'Distributed launcher: pytorch' in output
     assert 'Distributed training: True' in output
     assert "backend='gloo'" in output
@@ -95,6 +96,7 @@ def test_num_classes_not_matching_the_training_set_fails_at_start(
     assert result.returncode != 0
     assert ('model.num_classes is 5 but the training set (Market-1501) has '
             '8 identities: set model.num_classes=8') in result.stderr
+    assert 'Traceback' not in result.stderr  # a message, not a crash
     assert not list(tmp_path.glob('epoch_*.pth'))
 
 
@@ -108,6 +110,7 @@ def test_batch_size_not_matching_the_identity_sampler_fails_at_start(
     assert result.returncode != 0
     assert ('train_dataloader.batch_size is 6, but train_dataloader.sampler '
             'gives num_ids x ins_per_id = 4 x 2 = 8') in result.stderr
+    assert 'Traceback' not in result.stderr
     assert not list(tmp_path.glob('epoch_*.pth'))
 
 

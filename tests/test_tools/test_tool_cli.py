@@ -23,7 +23,7 @@ def test_train_help_lists_the_options():
     assert result.returncode == 0, result.stderr
     for option in ('--work-dir', '--resume', '--amp', '--auto-scale-lr',
                    '--cfg-options', '--launcher', '--data-root',
-                   '--no-validate'):
+                   '--no-validate', '--epochs', '--verbose'):
         assert option in result.stdout
 
 
@@ -31,7 +31,7 @@ def test_test_help_lists_the_options():
     result = _run_tool('tools/test.py', '--help')
     assert result.returncode == 0, result.stderr
     for option in ('--out', '--show-dir', '--data-root', '--flip-test',
-                   '--rerank', '--launcher', '--cfg-options'):
+                   '--rerank', '--launcher', '--cfg-options', '--verbose'):
         assert option in result.stdout
 
 
