@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 
-from mmreid_dranet.registry import MODELS, SCOPE
+from mmreid_dranet.registry import MODELS
+from .utils import build_model_part
 
 TEST_CFG_KEYS = ('flip', 'l2_normalize')
 DEFAULT_DATA_PREPROCESSOR = dict(
@@ -204,7 +205,7 @@ def _build_part(part: Union[dict, nn.Module], role: str,
         part.get('type'), str) else part.get('type')
     if part_cls is None:
         # Let the registry raise its own message for an unknown type.
-        return MODELS.build(part)
+        return build_model_part(part)
     accepted = _named_args(part_cls)
     for key, value in handed.items():
         if key in part and part[key] is not None and part[key] != value:
@@ -212,10 +213,7 @@ def _build_part(part: Union[dict, nn.Module], role: str,
         if key in accepted:
             part[key] = value
     _require_num_classes(part_cls, part, role)
-    # Our types resolve whatever default scope an earlier Runner of another
-    # library left current (mmengine builds in that scope otherwise).
-    part.setdefault('_scope_', SCOPE)
-    return MODELS.build(part)
+    return build_model_part(part)
 
 
 def _require_num_classes(part_cls: type, part: dict, role: str) -> None:

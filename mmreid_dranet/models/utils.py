@@ -2,6 +2,28 @@
 from typing import List, Tuple
 
 import torch
+import torch.nn as nn
+from mmengine.registry import DefaultScope
+
+from mmreid_dranet.registry import MODELS, SCOPE
+
+
+def build_model_part(cfg: dict) -> nn.Module:
+    """Build a model part from the ``mmreid_dranet`` registry.
+
+    The build runs in our scope whatever default scope is current: a plain
+    mmengine Runner (or another library's) built earlier in the process
+    leaves its own scope current, where mmengine would not find our types
+    or the ones our parts build inside them (e.g. a head's losses).
+
+    Args:
+        cfg (dict): The part's config, with ``type``.
+
+    Returns:
+        nn.Module: The built part.
+    """
+    with DefaultScope.overwrite_default_scope(SCOPE):
+        return MODELS.build(cfg)
 
 
 def top1_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -69,7 +69,8 @@ def test_both_branches_give_the_same_evaluation(monkeypatch):
     for product in PRODUCTS if ONEDNN else ('mm', ):
         monkeypatch.setenv(PRODUCT_ENV_VAR, product)
         results[product] = evaluate_reid(q_feats, g_feats, q_pids, g_pids,
-                                         q_cams, g_cams, chunk_size=16)
+                                         q_cams, g_cams,
+                                         chunk_size=16).metrics
         distances[product] = compute_distance(torch.from_numpy(q_feats),
                                               torch.from_numpy(g_feats))
     q, g = torch.from_numpy(q_feats).double(), torch.from_numpy(g_feats)

@@ -9,6 +9,7 @@ from mmengine.logging import MMLogger
 from torch.utils.data import DataLoader, Dataset
 
 from mmreid_dranet.datasets import CorruptImageError
+from mmreid_dranet.datasets.image_integrity import SKIP_HINT
 from mmreid_dranet.datasets.transforms import StrictLoadImageFromFile
 from mmreid_dranet.engine.schedule import scale_schedule
 from mmreid_dranet.utils import load_config
@@ -103,7 +104,7 @@ def test_errors_from_a_dataloader_worker_keep_only_their_message(
     assert is_user_error(info.value)
     assert error_message(info.value) == (
         f'Corrupt image file {path}: truncated JPEG (no end-of-image '
-        'marker).')
+        f'marker). {SKIP_HINT}')
 
 
 def test_user_errors_end_with_one_message_and_status_1(tmp_path, capsys):

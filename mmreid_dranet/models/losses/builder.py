@@ -5,6 +5,7 @@ from typing import List, Optional, Sequence, Union
 import torch.nn as nn
 
 from mmreid_dranet.registry import MODELS
+from ..utils import build_model_part
 
 LossCfg = Union[dict, nn.Module]
 
@@ -41,7 +42,7 @@ def build_loss(cfg: LossCfg, **handed) -> nn.Module:
                     f"the head's {key}={value!r}; remove it from the loss "
                     'config (the head hands it over).')
             cfg[key] = value
-    return MODELS.build(cfg)
+    return build_model_part(cfg)
 
 
 def build_metric_losses(cfgs: Optional[Union[LossCfg, Sequence[LossCfg]]],
