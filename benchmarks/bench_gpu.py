@@ -32,9 +32,9 @@ import torch
 HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from bench_eval import SIZES, make_problem  # noqa: E402
 from bench_finite_loss import (DEMO_CONFIG, REPO, build_model,  # noqa: E402
                                fake_batch, finite_check_rows, make_step)
+from eval_problems import SIZES, make_problem  # noqa: E402
 
 DEFAULT_CONFIG = osp.join(REPO, 'configs/dranet/dranet_r50_market.py')
 NUM_CLASSES = 751  # Market-1501 training identities
