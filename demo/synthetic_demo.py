@@ -42,7 +42,7 @@ METRIC_KEYS = ('R1', 'R5', 'R10', 'mAP', 'mINP')
 # What `make demo` printed (seed 0) on the machines tried: (machine, R1,
 # mAP, seconds). README.md and docs/en/get_started.md quote these figures.
 MEASURED = (
-    ('2-core AMD EPYC', 80.1, 76.7, 298),
+    ('2-core AMD EPYC', 80.1, 76.7, 218),
     ('2-core Intel Xeon', 84.0, 78.3, 227),
 )
 # The least a working install reaches on any machine (random embeddings

@@ -27,7 +27,7 @@ def test_demo_prints_the_table_the_range_and_passes_the_floor(capsys):
     assert '| DRANet (demo) | 80.1 | 93.6 | 96.2 | 76.7 | 58.5 |' in out
     assert '| random embeddings | 1.9 | 7.1 | 11.5 | 3.1 | 1.7 |' in out
     assert ('Expected: R1 80.1-84.0, mAP 76.7-78.3 on the machines tried '
-            '(2-core AMD EPYC: 80.1 / 76.7 in 298 s, 2-core Intel Xeon: '
+            '(2-core AMD EPYC: 80.1 / 76.7 in 218 s, 2-core Intel Xeon: '
             '84.0 / 78.3 in 227 s).') in out
     assert 'Check passed: R1 80.1 >= 70, mAP 76.7 >= 60.' in out
     assert len(out.splitlines()) < 20
