@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 REQS := requirements/cpu.txt requirements/tests.txt requirements/docs.txt \
-	requirements/runtime.txt setup.py
+	requirements/runtime.txt requirements/service.txt \
+	requirements/deploy.txt setup.py
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: install test demo lint bench docs clean-venv

@@ -26,10 +26,18 @@ def read_version():
 
 
 def read_requirements(name):
+    """The requirement lines of requirements/NAME, ``-r`` includes
+    followed."""
     path = osp.join(HERE, 'requirements', name)
+    requirements = []
     with open(path) as f:
-        return [line.strip() for line in f
-                if line.strip() and not line.startswith('#')]
+        for line in f:
+            line = line.strip()
+            if line.startswith('-r '):
+                requirements += read_requirements(line[3:].strip())
+            elif line and not line.startswith('#'):
+                requirements.append(line)
+    return requirements
 
 
 def add_mim_extension():
@@ -87,6 +95,8 @@ if __name__ == '__main__':
         extras_require={
             'mim': read_requirements('mminstall.txt'),
             'tests': read_requirements('tests.txt'),
+            'service': read_requirements('service.txt'),
+            'deploy': read_requirements('deploy.txt'),
         },
         zip_safe=False,
     )
