@@ -16,6 +16,7 @@ from mmreid_dranet.utils.config import (add_common_arguments,
 from mmreid_dranet.utils.console import (known_warnings_filtered,
                                          user_errors_as_messages)
 from mmreid_dranet.utils.distributed import release_process_group
+from mmreid_dranet.utils.provenance import EmbeddingProvenance
 
 
 def parse_args(argv=None):
@@ -65,11 +66,15 @@ def merge_args(cfg, args):
         if args.rerank:
             metric['rerank'] = True
     if args.out:
-        # The embeddings as the (first) ReIDMetric evaluates them.
+        # The embeddings as the (first) ReIDMetric evaluates them, with
+        # what they depend on (for thresholds and stores made from them).
+        normalize = reid_metrics[0].get('normalize_features', False)
+        provenance = EmbeddingProvenance.from_config(cfg, args.checkpoint,
+                                                     normalize)
         cfg.test_evaluator = list(evaluators) + [
             dict(type='DumpReIDEmbeddings', out_file=args.out,
-                 normalize_features=reid_metrics[0].get(
-                     'normalize_features', False))
+                 normalize_features=normalize,
+                 provenance=provenance.to_dict())
         ]
     if args.show_dir:
         show_ranked_lists(cfg, args.show_dir, args.show_topk)

@@ -13,6 +13,7 @@ from mmengine.model import BaseModel
 from mmpretrain.apis import BaseInferencer
 
 from mmreid_dranet.utils.prefetch import prefetch
+from mmreid_dranet.utils.provenance import EmbeddingProvenance
 from .inputs import inputs_to_list
 from .model import init_model, load_inference_config, load_state_strictly
 from .model_index import list_models as _list_models
@@ -67,10 +68,22 @@ class ReIDInferencer(BaseInferencer):
                 from mmreid_dranet.utils import load_checkpoint_safely
                 load_state_strictly(model, load_checkpoint_safely(checkpoint),
                                     checkpoint)
+                model._checkpoint = checkpoint
         else:
             model = init_model(model, checkpoint, device, cfg_options,
                                num_classes)
         super().__init__(model, pretrained=False, device=device)
+        self._provenance: Optional[EmbeddingProvenance] = None
+
+    @property
+    def provenance(self) -> EmbeddingProvenance:
+        """What this inferencer's embeddings depend on (config name,
+        checkpoint hash, test-time flip and L2 normalisation); the
+        checkpoint is hashed once, on first use."""
+        if self._provenance is None:
+            self._provenance = EmbeddingProvenance.from_config(
+                self.model._config, getattr(self.model, '_checkpoint', None))
+        return self._provenance
 
     def __call__(self,
                  inputs,

@@ -75,6 +75,7 @@ def init_model(config: Union[str, Config],
 
     Returns:
         nn.Module: The model in eval mode, with the config as ``_config``
+        (and the checkpoint file as ``_checkpoint``)
         (the attribute mmpretrain's inferencers read).
     """
     from mmreid_dranet.engine.num_classes import resolve_num_classes
@@ -97,6 +98,8 @@ def init_model(config: Union[str, Config],
     else:
         _init_weights_quietly(model)
     model._config = cfg
+    # The file the weights came from, for the embeddings' provenance.
+    model._checkpoint = checkpoint
     return model.to(device).eval()
 
 

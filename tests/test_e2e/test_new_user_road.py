@@ -12,6 +12,8 @@ import numpy as np
 
 from mmreid_dranet.evaluation import (EvaluatedRanking, evaluate_reid,
                                       load_features)
+from mmreid_dranet.evaluation.functional import load_feature_provenance
+from mmreid_dranet.utils.provenance import file_sha256
 from mmreid_dranet.visualization import RankListLayout, draw_ranked_list
 from mmreid_dranet.visualization.reid_visualizer import (ReIDVisualizer,
                                                          rank_title)
@@ -65,6 +67,10 @@ def test_the_road_from_a_folder_of_people_to_search_and_export(
     assert set(data['gallery_names']) <= names
     # Cameras come from the Market-style file names, not one per split.
     assert len(set(data['gallery_camids'].tolist())) > 1
+    # The file names the model its embeddings came from.
+    provenance = load_feature_provenance(embeddings)
+    assert provenance.config == config.stem
+    assert provenance.checkpoint_sha256 == file_sha256(checkpoint)
 
     # Search a folder of identity folders with a query of a known person.
     query_name = data['query_names'][0]

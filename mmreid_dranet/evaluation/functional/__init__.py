@@ -1,7 +1,7 @@
 """Pure numpy/torch re-ID evaluation: distances, ranking, re-ranking,
 search."""
 from .distance import DISTANCE_METRICS, PairwiseDistance, compute_distance
-from .feature_io import load_features, save_features
+from .feature_io import load_feature_provenance, load_features, save_features
 from .query_expansion import AQEOptions, average_query_expansion
 from .ranking import GalleryIdentityIndex, MatchRanks, rank_true_matches
 from .reid_evaluation import (QueryScores, evaluate_distance_matrix,
@@ -20,7 +20,8 @@ __all__ = [
     'summarize_scores', 'ReIDEvaluationResult', 'EvaluatedRanking',
     'KReciprocalReranker', 'RerankOptions', 'k_reciprocal_rerank',
     'RERANK_VARIANTS', 'AQEOptions', 'average_query_expansion',
-    'load_features', 'save_features', 'FEATURE_FILE_KEYS',
+    'load_features', 'load_feature_provenance', 'save_features',
+    'FEATURE_FILE_KEYS',
     'GALLERY_FILE_KEYS', 'DEFAULT_BLOCK_ELEMENTS', 'is_junk',
     'is_true_match', 'GalleryBlocks', 'TopK', 'exact_topk', 'junk_exclusion'
 ]

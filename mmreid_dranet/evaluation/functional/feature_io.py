@@ -13,13 +13,18 @@ pickle:
   names (``pid_name``), '' where the data set has integer ids only.
 
 Files written before the names existed lack the two ``*_names`` keys;
-:func:`load_features` fills them with ''.
+:func:`load_features` fills them with ''. A file may also carry what the
+embeddings depend on (``provenance``, JSON of
+:class:`~mmreid_dranet.utils.provenance.EmbeddingProvenance`; read by
+:func:`load_feature_provenance`).
 """
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
 import numpy as np
 
+from mmreid_dranet.utils.provenance import (PROVENANCE_FILE_KEY,
+                                            EmbeddingProvenance)
 from .inputs import check_same_length
 from .retrieval import (FEATURE_FILE_KEYS, OPTIONAL_TEXT_KEYS, SIDE_FIELDS,
                         SIDES)
@@ -35,7 +40,8 @@ def save_features(path: str,
                   query_paths: Optional[Sequence[str]] = None,
                   gallery_paths: Optional[Sequence[str]] = None,
                   query_names: Optional[Sequence[str]] = None,
-                  gallery_names: Optional[Sequence[str]] = None) -> str:
+                  gallery_names: Optional[Sequence[str]] = None,
+                  provenance: Optional[EmbeddingProvenance] = None) -> str:
     """Save a query/gallery split's embeddings and labels as an npz file.
 
     Paths and names are stored as unicode arrays, so the file loads
@@ -50,6 +56,8 @@ def save_features(path: str,
             empty strings when not given.
         query_names, gallery_names (Sequence[str], optional): Person names
             (``pid_name``); empty strings when not given.
+        provenance (EmbeddingProvenance, optional): What the embeddings
+            depend on (stored as JSON under ``provenance``).
 
     Returns:
         str: The path written.
@@ -68,8 +76,28 @@ def save_features(path: str,
         query_names=_text(query_names, len(query_pids)),
         gallery_names=_text(gallery_names, len(gallery_pids)))
     _check_consistent(arrays, path)
+    if provenance is not None:
+        arrays[PROVENANCE_FILE_KEY] = np.asarray(provenance.to_json())
     np.savez(path, **arrays)
     return path
+
+
+def load_feature_provenance(path: str) -> Optional[EmbeddingProvenance]:
+    """What the embeddings of a :func:`save_features` file depend on.
+
+    Args:
+        path (str): The npz file.
+
+    Returns:
+        EmbeddingProvenance | None: None for a file written without it.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'feature file not found: {path}')
+    with np.load(path, allow_pickle=False) as data:
+        if PROVENANCE_FILE_KEY not in data.files:
+            return None
+        text = str(data[PROVENANCE_FILE_KEY])
+    return EmbeddingProvenance.from_json(text, path)
 
 
 def load_features(path: str) -> Dict[str, np.ndarray]:

@@ -7,6 +7,7 @@ from mmengine.dist import is_main_process
 from mmengine.logging import print_log
 
 from mmreid_dranet.registry import METRICS
+from mmreid_dranet.utils.provenance import EmbeddingProvenance
 from ..functional.feature_io import save_features
 from .records import ReIDRecordMetric, split_of
 
@@ -33,6 +34,9 @@ class DumpReIDEmbeddings(ReIDRecordMetric):
         normalize_features (bool): L2-normalise the embeddings first, as
             a :class:`ReIDMetric` with ``normalize_features`` evaluates
             them. Defaults to False.
+        provenance (dict, optional): What the embeddings depend on
+            (:meth:`EmbeddingProvenance.to_dict`), stored in the file;
+            ``tools/test.py --out`` gives it.
         collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): Defaults to ``'reid'`` (no key is
             reported).
@@ -43,6 +47,7 @@ class DumpReIDEmbeddings(ReIDRecordMetric):
     def __init__(self,
                  out_file: str,
                  normalize_features: bool = False,
+                 provenance: Optional[dict] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -52,6 +57,9 @@ class DumpReIDEmbeddings(ReIDRecordMetric):
                              f'file, got {out_file!r}')
         self.out_file = out_file
         self.normalize_features = normalize_features
+        self.provenance = (None if provenance is None else
+                           EmbeddingProvenance.from_dict(
+                               dict(provenance), 'DumpReIDEmbeddings'))
 
     def evaluate(self, size: int) -> dict:
         """Write the file (main process).
@@ -86,6 +94,6 @@ class DumpReIDEmbeddings(ReIDRecordMetric):
                              pids[query], pids[gallery], camids[query],
                              camids[gallery], split.paths[query],
                              split.paths[gallery], split.names[query],
-                             split.names[gallery])
+                             split.names[gallery], self.provenance)
         print_log(f'Saved re-ID embeddings to {path}', logger='current')
         return {}
