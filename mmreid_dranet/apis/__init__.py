@@ -1,11 +1,13 @@
-"""Use a trained model: embed images, search a gallery, export to ONNX."""
+"""Use a trained model: embed images, search a gallery (with a calibrated
+threshold), export to ONNX."""
 from .gallery import ReIDGallery, SearchResult
 from .inferencer import BadImageError, ReIDInferencer
 from .model import CheckpointMismatchError, init_model
 from .model_index import get_config_path, list_models
+from .threshold import DistanceThreshold
 
 __all__ = [
     'ReIDInferencer', 'ReIDGallery', 'SearchResult', 'init_model',
     'list_models', 'get_config_path', 'BadImageError',
-    'CheckpointMismatchError'
+    'CheckpointMismatchError', 'DistanceThreshold'
 ]
