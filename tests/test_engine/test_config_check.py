@@ -110,6 +110,7 @@ def test_train_cfg_by_type_and_loops_without_type():
                           recursive=True)
     # Configs on an mmdet base load only where mmdet is installed: checked
     # by tests/test_configs/test_tracking_configs.py.
-    if 'mmdet::' not in Path(path).read_text()) + [osp.relpath(TINY_CONFIG, REPO)])
+    if 'mmdet::' not in Path(path).read_text()) +
+    [osp.relpath(TINY_CONFIG, REPO)])
 def test_shipped_configs_pass(config):
     check_config_keys(load_config(osp.join(REPO, config)))
