@@ -159,3 +159,24 @@ def test_check_dataset_accepts_it_and_train_test_run(converted, tmp_path):
     metrics = runner.test_metrics(output)
     m_ap = float(re.search(r'reid/mAP: (\S+)', metrics)[1])
     assert 0 < m_ap <= 100
+
+
+def test_sequence_mode_keeps_one_camera_per_sequence(tmp_path):
+    """--camera-mode sequence: the honest label; on plain MOT data no query
+    then has a true match, and the summary says so."""
+    from mmreid_dranet.datasets.mot_sequences import convert_mot
+    write_mot_split(str(tmp_path / 'mot'))
+    seqs = sorted(str(p) for p in (tmp_path / 'mot').iterdir())
+    summary = convert_mot(seqs, str(tmp_path / 'out'), min_size=20,
+                          test_ratio=0.3, seed=1, camera_mode='sequence')
+    assert summary['query']['images'] == 3  # one per test identity
+    assert summary['query']['queries_with_match'] == 0
+    cams = {}
+    for part in ('train', 'query', 'gallery'):
+        for name in os.listdir(tmp_path / 'out' / part):
+            for file in os.listdir(tmp_path / 'out' / part / name):
+                cams.setdefault(name.split('_')[0], set()).add(
+                    int(NAME.match(file)['cam']))
+    assert cams == {'MOT17-90': {1}, 'MOT17-91': {2}}
+    with pytest.raises(ValueError, match='--windows must be >= 2'):
+        convert_mot(seqs, str(tmp_path / 'out2'), windows=1)
