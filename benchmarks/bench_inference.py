@@ -20,8 +20,13 @@ In one run, each comparison printed with both sides:
 3. onnxruntime against PyTorch on the CPU for the exported demo model
    (flip and L2 in the graph): images/s of the bare forward on the same
    preprocessed batch, and the largest difference.
+4. The CPU runtimes a tracker deploys on: PyTorch, ONNX Runtime and
+   OpenVINO (float32) on the same preprocessed images at batch 1, 8 and 32,
+   for the 256x128 ResNet-50 DRANet with random weights (the demo model
+   with --quick), test_cfg as the tracking configs set it (no flip, L2):
+   crops/s and the largest difference from PyTorch.
 
-Usage: ``python benchmarks/bench_inference.py [--quick]``.
+Usage: ``python benchmarks/bench_inference.py [--quick] [--skip ...]``.
 """
 import argparse
 import json
@@ -40,6 +45,8 @@ import torch
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO, 'configs', 'dranet', 'dranet_demo_synthetic.py')
 PAPER_CONFIG = osp.join(REPO, 'configs', 'dranet', 'dranet_r50_market.py')
+TRACKING_CONFIG = osp.join(REPO, 'configs', 'dranet',
+                           'dranet_r50_market_256x128.py')
 FLIP_L2 = {'model.test_cfg.flip': True, 'model.test_cfg.l2_normalize': True}
 
 
@@ -242,12 +249,68 @@ def bench_onnx(num_images, batch_size, repeats):
     return images / ort_s, images / torch_s, diff
 
 
+def bench_runtimes(config, batch_sizes, repeats):
+    """{runtime: [(crops/s, max |diff| from PyTorch) per batch size]} of
+    the exported embedding graph on the same preprocessed images."""
+    from mmreid_dranet.apis import init_model
+    from mmreid_dranet.apis.export import (EmbeddingGraph, export_onnx,
+                                           export_openvino, graph_inputs,
+                                           synthetic_pictures)
+    from mmreid_dranet.apis.runtimes import load_runtime
+    model = init_model(config, None, 'cpu', {
+        'model.test_cfg.flip': False, 'model.test_cfg.l2_normalize': True,
+        'model.backbone.init_cfg': None}, num_classes=751)
+    pictures = synthetic_pictures(8)
+    largest = max(batch_sizes)
+    inputs = graph_inputs(model, [pictures[i % 8] for i in range(largest)])
+    graph = EmbeddingGraph(model)
+    threads = torch.get_num_threads()
+
+    def run_torch(batch):
+        with torch.no_grad():
+            return graph(torch.from_numpy(batch)).numpy()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        export_onnx(model, osp.join(tmp, 'model.onnx'))
+        export_openvino(model, osp.join(tmp, 'model.xml'))
+        runners = {
+            'PyTorch': run_torch,
+            'ONNX Runtime': load_runtime('onnxruntime',
+                                         osp.join(tmp, 'model.onnx'),
+                                         threads),
+            'OpenVINO': load_runtime('openvino', osp.join(tmp, 'model.xml'),
+                                     threads)}
+        results = {name: [] for name in runners}
+        for size in batch_sizes:
+            batch = np.ascontiguousarray(inputs[:size].numpy())
+            expected = run_torch(batch)
+            diffs = {}
+            for name, run in runners.items():  # warm-up, OpenVINO's shapes
+                diffs[name] = float(np.abs(run(batch) - expected).max())
+            # About 32 crops per timing; the runtimes take turns in each
+            # round, so that a shared machine's load falls on all alike.
+            calls = max(1, 32 // size)
+            times = {name: [] for name in runners}
+            for _ in range(repeats):
+                for name, run in runners.items():
+                    start = time.perf_counter()
+                    for _ in range(calls):
+                        run(batch)
+                    times[name].append(time.perf_counter() - start)
+            for name in runners:
+                results[name].append(
+                    (size * calls / statistics.median(times[name]),
+                     diffs[name]))
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--skip', nargs='*', default=[],
-                        choices=['inferencer', 'search', 'agreement', 'onnx'],
+                        choices=['inferencer', 'search', 'agreement', 'onnx',
+                                 'runtimes'],
                         help='sections to leave out')
     parser.add_argument('--search-child', help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -309,6 +372,20 @@ def main():
                   '| onnxruntime img/s | PyTorch img/s | ratio | max abs '
                   'diff |', '| --- | --- | --- | --- |',
                   f'| {ort:.1f} | {pt:.1f} | {ort / pt:.2f} | {diff:.2g} |']
+
+    if 'runtimes' not in args.skip:
+        sizes = (1, 8, 32)
+        config, label = ((DEMO_CONFIG, 'demo R18/2 128x64') if args.quick
+                         else (TRACKING_CONFIG, 'DRANet R50 256x128'))
+        lines += ['', f'### CPU runtimes, {label} (random weights, '
+                  f'{torch.get_num_threads()} threads, no flip, L2): crops/s '
+                  '(max abs diff from PyTorch)\n',
+                  '| runtime | ' + ' | '.join(f'batch {n}' for n in sizes)
+                  + ' |', '| --- |' + ' --- |' * len(sizes)]
+        for name, rows in bench_runtimes(config, sizes,
+                                         args.repeats).items():
+            lines.append(f'| {name} | ' + ' | '.join(
+                f'{rate:.1f} ({diff:.1g})' for rate, diff in rows) + ' |')
     print('\n'.join(lines))
 
 

@@ -1,5 +1,6 @@
-"""Use a trained model: embed images, search a gallery (with a calibrated
-threshold), export to ONNX."""
+"""Use a trained model: embed images or a frame's boxes, search a gallery
+(with a calibrated threshold), export to ONNX, OpenVINO or TorchScript."""
+from .frame_crops import embed_boxes
 from .gallery import ReIDGallery, SearchResult
 from .inferencer import BadImageError, ReIDInferencer
 from .model import CheckpointMismatchError, init_model
@@ -9,5 +10,5 @@ from .threshold import DistanceThreshold
 __all__ = [
     'ReIDInferencer', 'ReIDGallery', 'SearchResult', 'init_model',
     'list_models', 'get_config_path', 'BadImageError',
-    'CheckpointMismatchError', 'DistanceThreshold'
+    'CheckpointMismatchError', 'DistanceThreshold', 'embed_boxes'
 ]

@@ -8,8 +8,19 @@ preprocessor makes (N x 3 x H x W, RGB, (x - mean) / std), or, with
 (N x H x W x 3): the channel swap and mean/std are then inside the graph.
 Resizing stays outside in both cases (``cv2.resize`` to the test pipeline's
 size, bilinear, as mmcv's ``Resize`` does), so that any image size works.
+
+The same graph goes to three CPU runtimes: ONNX (:func:`export_onnx`),
+OpenVINO IR (:func:`export_openvino`, converted from the ONNX file) and
+TorchScript (:func:`export_torchscript`, traced); :func:`verify_export`
+runs any of them against PyTorch on the same images. The tensor names are
+those tracking libraries expect of an ONNX re-ID model: ``images`` in,
+``output`` out, batch axis dynamic (``output_name='embedding'`` keeps the
+name this package used before).
 """
 import json
+import os
+import os.path as osp
+import tempfile
 import warnings
 from typing import List, Sequence, Union
 
@@ -17,9 +28,16 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .runtimes import JIT_DEPRECATED, load_runtime
 from .test_pipeline import TestPipeline, test_pipeline_cfg
 
 OPSET_VERSION = 17
+INPUT_NAME = 'images'
+# Output names: what trackers that take an ONNX re-ID model read, and the
+# name this package's exports had before (--keep-names).
+TRACKER_OUTPUT_NAME = 'output'
+OWN_OUTPUT_NAME = 'embedding'
+METADATA_KEY = 'mmreid_dranet_preprocessing'
 
 
 class EmbeddingGraph(nn.Module):
@@ -76,7 +94,8 @@ def preprocessing_spec(model: nn.Module) -> dict:
 
 
 def export_onnx(model: nn.Module, path: str, with_preprocess: bool = False,
-                opset_version: int = OPSET_VERSION) -> dict:
+                opset_version: int = OPSET_VERSION,
+                output_name: str = TRACKER_OUTPUT_NAME) -> dict:
     """Write the embedding graph with a dynamic batch axis.
 
     The preprocessing spec is stored in the file's metadata
@@ -87,6 +106,8 @@ def export_onnx(model: nn.Module, path: str, with_preprocess: bool = False,
         path (str): The .onnx file.
         with_preprocess (bool): See :class:`EmbeddingGraph`.
         opset_version (int): ONNX opset.
+        output_name (str): Name of the output tensor (the input is
+            ``images``). Defaults to ``'output'``, the trackers' name.
 
     Returns:
         dict: The preprocessing spec.
@@ -94,24 +115,81 @@ def export_onnx(model: nn.Module, path: str, with_preprocess: bool = False,
     import onnx
     spec = preprocessing_spec(model)
     graph = EmbeddingGraph(model.cpu().eval(), with_preprocess)
-    h, w = spec['height'], spec['width']
-    dummy = (torch.zeros(2, h, w, 3, dtype=torch.uint8) if with_preprocess
-             else torch.zeros(2, 3, h, w))
     # The neck's shape checks trace to constants: right, since the graph's
     # H x W is fixed by the test pipeline's resize.
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore', torch.jit.TracerWarning)
         torch.onnx.export(
-            graph, (dummy, ), path, dynamo=False, input_names=['images'],
-            output_names=['embedding'],
-            dynamic_axes=dict(images={0: 'batch'}, embedding={0: 'batch'}),
+            graph, (_dummy_batch(spec, with_preprocess), ), path,
+            dynamo=False, input_names=[INPUT_NAME],
+            output_names=[output_name],
+            dynamic_axes={INPUT_NAME: {0: 'batch'}, output_name: {0: 'batch'}},
             opset_version=opset_version)
     proto = onnx.load(path)
     entry = proto.metadata_props.add()
-    entry.key = 'mmreid_dranet_preprocessing'
+    entry.key = METADATA_KEY
     entry.value = json.dumps(dict(spec, with_preprocess=with_preprocess))
     onnx.save(proto, path)
     return spec
+
+
+def export_openvino(model: nn.Module, path: str,
+                    with_preprocess: bool = False,
+                    output_name: str = TRACKER_OUTPUT_NAME) -> dict:
+    """Write OpenVINO IR (``path`` = the .xml; the weights go to the .bin
+    beside it), converted from the ONNX graph of :func:`export_onnx`: the
+    same names, dynamic batch axis and preprocessing spec (in the model's
+    ``rt_info``). Weights stay float32 (no fp16 compression).
+
+    Returns:
+        dict: The preprocessing spec.
+    """
+    import openvino
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx_path = osp.join(tmp, 'model.onnx')
+        spec = export_onnx(model, onnx_path, with_preprocess,
+                           output_name=output_name)
+        converted = openvino.convert_model(onnx_path)
+    converted.set_rt_info(
+        json.dumps(dict(spec, with_preprocess=with_preprocess)),
+        METADATA_KEY)
+    openvino.save_model(converted, path, compress_to_fp16=False)
+    return spec
+
+
+def export_torchscript(model: nn.Module, path: str,
+                       with_preprocess: bool = False) -> dict:
+    """Write the graph traced by ``torch.jit.trace`` (any batch size; the
+    preprocessing spec as the extra file ``mmreid_dranet_preprocessing``).
+
+    Returns:
+        dict: The preprocessing spec.
+    """
+    spec = preprocessing_spec(model)
+    graph = EmbeddingGraph(model.cpu().eval(), with_preprocess)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)
+        # torch >= 2.10 marks TorchScript deprecated; the format is asked
+        # for by trackers and C++ (libtorch) deployments that load it.
+        warnings.filterwarnings('ignore', JIT_DEPRECATED, FutureWarning)
+        traced = torch.jit.trace(graph, _dummy_batch(spec, with_preprocess))
+        torch.jit.save(traced, path, _extra_files={
+            METADATA_KEY: json.dumps(
+                dict(spec, with_preprocess=with_preprocess))
+        })
+    return spec
+
+
+# The runtime that runs each export format, and its file suffix.
+EXPORTERS = dict(onnx=(export_onnx, 'onnxruntime', '.onnx'),
+                 openvino=(export_openvino, 'openvino', '.xml'),
+                 torchscript=(export_torchscript, 'torchscript', '.pt'))
+
+
+def _dummy_batch(spec: dict, with_preprocess: bool) -> torch.Tensor:
+    h, w = spec['height'], spec['width']
+    return (torch.zeros(2, h, w, 3, dtype=torch.uint8) if with_preprocess
+            else torch.zeros(2, 3, h, w))
 
 
 def graph_inputs(model: nn.Module, images: Sequence[Union[str, np.ndarray]],
@@ -130,29 +208,46 @@ def graph_inputs(model: nn.Module, images: Sequence[Union[str, np.ndarray]],
     return data['inputs'].cpu()
 
 
-def verify_onnx(model: nn.Module, path: str,
-                images: Sequence[Union[str, np.ndarray]],
-                with_preprocess: bool = False) -> dict:
-    """Run onnxruntime and PyTorch on the same images.
+def verify_export(model: nn.Module, path: str,
+                  images: Sequence[Union[str, np.ndarray]],
+                  with_preprocess: bool = False,
+                  runtime: str = 'onnxruntime') -> dict:
+    """Run an exported file in its runtime and PyTorch on the same images.
+
+    Args:
+        runtime (str): 'onnxruntime', 'openvino' or 'torchscript'
+            (see :func:`mmreid_dranet.apis.runtimes.load_runtime`).
 
     Returns:
         dict: ``max_abs_diff``, ``max_abs_value`` (of the PyTorch
         embeddings), ``num_images`` and ``shape``.
     """
-    import onnxruntime
     inputs = graph_inputs(model, images, with_preprocess)
     graph = EmbeddingGraph(model.cpu().eval(), with_preprocess)
     with torch.no_grad():
         expected = graph(inputs).numpy()
-    session = onnxruntime.InferenceSession(
-        path, providers=['CPUExecutionProvider'])
-    (exported, ) = session.run(None, {'images': inputs.numpy()})
+    exported = load_runtime(runtime, path)(inputs.numpy())
     if exported.shape != expected.shape:
-        raise ValueError(f'onnxruntime gave shape {exported.shape}, '
+        raise ValueError(f'{runtime} gave shape {exported.shape}, '
                          f'PyTorch {expected.shape}')
     return dict(max_abs_diff=float(np.abs(exported - expected).max()),
                 max_abs_value=float(np.abs(expected).max()),
                 num_images=len(images), shape=list(exported.shape))
+
+
+def verify_onnx(model: nn.Module, path: str,
+                images: Sequence[Union[str, np.ndarray]],
+                with_preprocess: bool = False) -> dict:
+    """:func:`verify_export` with onnxruntime."""
+    return verify_export(model, path, images, with_preprocess, 'onnxruntime')
+
+
+def remove_export(path: str) -> None:
+    """Delete an exported file (and the .bin of an OpenVINO .xml)."""
+    for name in (path, osp.splitext(path)[0] + '.bin'
+                 if path.endswith('.xml') else None):
+        if name and osp.exists(name):
+            os.remove(name)
 
 
 def synthetic_pictures(num: int = 3, height: int = 128,

@@ -2,6 +2,7 @@
 anything is built; the shipped configs raise no false alarm."""
 import glob
 import os.path as osp
+from pathlib import Path
 
 import pytest
 
@@ -106,6 +107,10 @@ def test_train_cfg_by_type_and_loops_without_type():
 @pytest.mark.parametrize('config', sorted(
     osp.relpath(path, REPO)
     for path in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
-                          recursive=True)) + [osp.relpath(TINY_CONFIG, REPO)])
+                          recursive=True)
+    # Configs on an mmdet base load only where mmdet is installed: checked
+    # by tests/test_configs/test_tracking_configs.py.
+    if 'mmdet::' not in Path(path).read_text()) +
+    [osp.relpath(TINY_CONFIG, REPO)])
 def test_shipped_configs_pass(config):
     check_config_keys(load_config(osp.join(REPO, config)))

@@ -100,6 +100,12 @@ class DRAHead(BaseModule):
         self.rcam_classifiers = self._classifiers() if use_rcam else None
         self.rsam_classifiers = self._classifiers() if use_rsam else None
 
+    @property
+    def out_channels(self) -> int:
+        """Length of the test embedding (num_parts * 2K), under the name
+        mmdet's trackers read (``model.reid.head.out_channels``)."""
+        return self.num_parts * 2 * self.in_channels
+
     def _classifiers(self) -> nn.ModuleList:
         return nn.ModuleList(
             BNClassifier(self.in_channels, self.num_classes)

@@ -67,6 +67,13 @@ class ReIDLinearHead(BaseModule):
         self.metric_losses = build_metric_losses(
             loss_metric, num_classes=num_classes, in_channels=in_channels)
 
+    @property
+    def out_channels(self) -> int:
+        """Length of the test embedding (the neck's feature it classifies),
+        under the name mmdet's trackers read
+        (``model.reid.head.out_channels``)."""
+        return self.in_channels
+
     def forward(self, feats: Feats) -> torch.Tensor:
         """Identity logits, N x num_classes, of the last neck output."""
         feature = feats if isinstance(feats, torch.Tensor) else feats[-1]
