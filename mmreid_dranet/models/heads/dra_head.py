@@ -141,12 +141,12 @@ class DRAHead(BaseModule):
         logits = dict(sic=[part.identity_logits for part in parts])
         if self.use_rcam:
             logits['rcam'] = [
-                classify(part.channel_reversed.mean(dim=(2, 3)))
+                classify(part.pooled(part.channel_reversed))
                 for classify, part in zip(self.rcam_classifiers, parts)
             ]
         if self.use_rsam:
             logits['rsam'] = [
-                classify(part.spatial_reversed.mean(dim=(2, 3)))
+                classify(part.pooled(part.spatial_reversed))
                 for classify, part in zip(self.rsam_classifiers, parts)
             ]
         return logits
