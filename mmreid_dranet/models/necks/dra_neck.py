@@ -38,9 +38,9 @@ class DRANeck(BaseModule):
     identity.
 
     Like mmpretrain's ``GlobalAveragePooling``, :meth:`forward` returns the
-    pooled test embedding, concat over parts of [GAP(B), GAP(S)], so the neck
-    fits any classifier config; :meth:`forward_train` returns every branch
-    output for :class:`DRAHead`.
+    pooled test embedding, concat over parts of [pool(B), pool(S)] (GAP by
+    default, see ``pooling``), so the neck fits any classifier config;
+    :meth:`forward_train` returns every branch output for :class:`DRAHead`.
 
     Args:
         in_channels (int): Channels of the backbone output. Defaults to 2048.
@@ -163,7 +163,7 @@ class DRANeck(BaseModule):
 
     def forward(self, inputs: Union[Tuple[torch.Tensor], torch.Tensor]
                 ) -> Union[Tuple[torch.Tensor], torch.Tensor]:
-        """The test embedding, concat over parts of [GAP(B), GAP(S)].
+        """The test embedding, concat over parts of [pool(B), pool(S)].
 
         Args:
             inputs (tuple[Tensor] | Tensor): Backbone outputs; the last one,
