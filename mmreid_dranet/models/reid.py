@@ -9,6 +9,7 @@ from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 
 from mmreid_dranet.registry import MODELS
+from .backbones.out_channels import probe_out_channels
 from .utils import build_model_part
 
 TEST_CFG_KEYS = ('flip', 'l2_normalize')
@@ -30,7 +31,13 @@ class ReIDModel(BaseModel):
       data preprocessor, which checks the labels); left out (None) in a
       config, :class:`mmreid_dranet.engine.ReIDRunner` reads it from the
       training split;
-    - the neck gets ``in_channels`` from the backbone's ``feat_dim``;
+    - the neck gets ``in_channels`` from the backbone's ``feat_dim``: the
+      channels of its last output, measured by one dry forward of a blank
+      64 x 64 image at build time
+      (:func:`~mmreid_dranet.models.backbones.probe_out_channels`), so
+      that any mmpretrain backbone (``mmpretrain.ConvNeXt``,
+      ``mmpretrain.VisionTransformer`` ...) goes in as it is configured,
+      with its own ``out_indices`` (the last output is used);
     - the head gets what the neck says it must agree with: the neck's
       ``head_args`` (e.g. :class:`DRANeck` gives K, the number of parts and
       its branch switches), else ``in_channels`` = the backbone's
@@ -48,7 +55,10 @@ class ReIDModel(BaseModel):
     ``head.loss(neck_output, gt_labels)``.
 
     Args:
-        backbone (dict | nn.Module): Backbone, e.g. :class:`ReIDResNet`.
+        backbone (dict | nn.Module): Backbone, e.g. :class:`ReIDResNet` or
+            any mmpretrain backbone (``type='mmpretrain.RegNet'``). Its last
+            output is an N x C x H x W map (any neck) or a pooled N x C
+            feature (``BNNeck``, e.g. ViT's class token).
         neck (dict | nn.Module): Neck, e.g. :class:`DRANeck` or
             ``mmpretrain.GlobalAveragePooling``.
         head (dict | nn.Module): Head, e.g. :class:`DRAHead` or
@@ -94,7 +104,8 @@ class ReIDModel(BaseModel):
             l2_normalize=bool(test_cfg.get('l2_normalize', False)))
         self.num_classes = num_classes
         self.backbone = _build_part(backbone, 'backbone', {})
-        feat_dim = getattr(self.backbone, 'feat_dim', None)
+        feat_dim = probe_out_channels(self.backbone)
+        self.feat_dim = feat_dim
         self.neck = _build_part(neck, 'neck',
                                 dict(handed, in_channels=feat_dim))
         neck_args = getattr(self.neck, 'head_args', None)

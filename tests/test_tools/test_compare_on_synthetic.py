@@ -1,7 +1,10 @@
 """tools/analysis_tools/compare_on_synthetic.py: the variants differ only
 in their model parts; the report's spread and noise verdicts."""
 import pytest
+import torch
+from mmengine.registry import DefaultScope
 
+from mmreid_dranet.registry import MODELS
 from tests.helpers.scripts import load_script
 
 tool = load_script('tools/analysis_tools/compare_on_synthetic.py')
@@ -22,7 +25,8 @@ def test_variants_share_everything_but_the_model_parts(
         for key in ('train_dataloader', 'test_dataloader', 'optim_wrapper',
                     'param_scheduler', 'train_cfg'):
             assert cfg[key] == base[key], (name, key)
-        assert cfg.model.backbone == base.model.backbone
+        if name not in tool.SMALL_BACKBONES:
+            assert cfg.model.backbone == base.model.backbone
     assert cfgs['DRANet + triplet'].model.head.loss_metric.type == \
         'TripletLoss'
     assert not cfgs['DRANet Table-4 baseline'].model.neck.use_rcam
@@ -32,6 +36,34 @@ def test_variants_share_everything_but_the_model_parts(
     assert bot.head.type == 'ReIDLinearHead' and bot.test_cfg.l2_normalize
     with pytest.raises(KeyError, match='unknown variant'):
         tool.variant_update('PCB')
+
+
+def test_zoo_variants_change_one_thing_of_bot_and_build(
+        synthetic_market_root, tmp_path):
+    bot = tool.build_cfg('BoT baseline', 0, 4, synthetic_market_root,
+                         str(tmp_path)).model
+    for name in tool.ZOO_VARIANTS:
+        cfg = tool.build_cfg(name, 0, 4, synthetic_market_root,
+                             str(tmp_path))
+        model = cfg.model
+        if name in tool.SMALL_BACKBONES:
+            path, _ = tool.SMALL_BACKBONES[name]
+            assert model.backbone.type == \
+                tool.shipped(path).model.backbone.type
+            assert model.backbone.init_cfg is None
+            assert (model.neck, model.head) == (bot.neck, bot.head)
+        elif name.startswith('BoT'):
+            assert model.backbone == bot.backbone
+            assert (model.neck == bot.neck) != (model.head == bot.head)
+        else:
+            assert model.neck.type == 'DRANeck'
+            assert model.neck.pooling == 'gem'
+        model.num_classes = 4
+        with DefaultScope.overwrite_default_scope('mmreid_dranet'):
+            built = MODELS.build(model)
+        built.eval()
+        with torch.no_grad():
+            assert built(torch.zeros(1, 3, 128, 64)).shape[0] == 1, name
 
 
 def test_report_spread_and_noise_verdicts():
@@ -49,3 +81,6 @@ def test_report_spread_and_noise_verdicts():
     # 2 se = 2 * sqrt(2/2 + 0.5/2) = 2.2 for both: A +1.0 is noise.
     assert '- A: mAP +1.0 (2se 2.2, noise)' in text
     assert '- B: mAP +19.5 (2se 2.2, beyond)' in text
+    against_b = tool.report(results, ['DRANet', 'A', 'B'], 8, 'B')
+    assert 'Difference from B' in against_b
+    assert '- DRANet: mAP -19.5 (2se 2.2, beyond)' in against_b

@@ -26,21 +26,29 @@ def test_counts_of_the_tiny_model(capsys):
     assert large['flops'] > 3 * small['flops']
     table = capsys.readouterr().out.splitlines()
     assert table[0].startswith('| config | input (H x W) | parameters |')
+    assert table[0].endswith('| images/s (CPU) |')
     assert f'| 64x32 | {numel} |' in table[2]
+    # Timed: the smaller input is the faster one.
+    assert small['images_per_s'] > large['images_per_s'] > 0
+    assert table[2].endswith(f'| {small["images_per_s"]:.1f} |')
+    assert table[-1].startswith('images/s: batches of 16, mean of 3')
     # The operators without a FLOP rule are named, not silently dropped.
+    notes = [line for line in table if line.startswith('Parameters:')]
     assert small['uncounted'] and all(
-        op in table[-1] for op in small['uncounted'])
+        op in notes[0] for op in small['uncounted'])
 
 
 def test_command_line_prints_the_table():
     result = subprocess.run(
         [sys.executable, 'tools/analysis_tools/get_flops.py', TINY_CONFIG,
-         '--shape', '64', '32', '--num-classes', str(NUM_CLASSES)],
+         '--shape', '64', '32', '--num-classes', str(NUM_CLASSES),
+         '--iters', '0'],
         cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [line for line in result.stdout.splitlines()
              if line.startswith('| tests/test_e2e/tiny_demo_config.py')]
     assert len(lines) == 1 and '| 64x32 |' in lines[0]
+    assert lines[0].endswith('| - |')  # --iters 0: not timed
 
 
 def test_odd_shape_list_is_refused():

@@ -17,17 +17,28 @@ So the data, backbone, optimiser, schedule and epochs are the same for all;
 only the neck, head, losses and test embedding differ. The schedule's
 warm-up and decay epochs are scaled to ``--epochs``.
 
+The zoo variants (:data:`ZOO_VARIANTS`) are BoT with one thing of the
+model zoo changed: the backbone type of a shipped zoo config at a small
+size that trains from scratch on CPUs (:data:`SMALL_BACKBONES`), GeM
+pooling, an ArcFace or CosFace classifier, or the Circle loss instead of
+the triplet loss; 'DRANet + GeM' is DRANet with GeM part pooling. Compare
+them with ``--reference 'BoT baseline'``.
+
 Usage::
 
     python tools/dataset_converters/make_synthetic_data.py \\
         data/synthetic_market
     python tools/analysis_tools/compare_on_synthetic.py \\
         --data-root data/synthetic_market --epochs 12 --seeds 0 1 2
+    python tools/analysis_tools/compare_on_synthetic.py --epochs 4 \\
+        --variants 'BoT baseline' 'BoT + GeM' 'BoT ConvNeXt (small)' \\
+        --reference 'BoT baseline'
 
 Prints one markdown table (mean, standard deviation and range over seeds of
-mAP, R1 and mINP) and each variant's difference from DRANet with a noise
-verdict; ``--out`` also writes every run's numbers as JSON, and
-``--from-json FILE --epochs N`` prints the report of stored runs.
+mAP, R1 and mINP) and each variant's difference from the reference
+(``--reference``, DRANet by default) with a noise verdict; ``--out``
+also writes every run's numbers as JSON, and ``--from-json FILE --epochs N``
+prints the report of stored runs.
 """
 import argparse
 import json
@@ -41,8 +52,45 @@ from mmreid_dranet.utils import load_config, set_data_root
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = 'configs/dranet/dranet_demo_synthetic.py'
 METRICS = ('mAP', 'R1', 'mINP')
+BOT = 'configs/baselines/bot_r50_market.py'
+# The shipped zoo config of each small backbone variant, and what makes it
+# small: widths and depths for from-scratch training on 2 CPU cores at
+# 128x64 (the demo's ResNet-18 is at half width too); no ImageNet weights.
+SMALL_BACKBONES = {
+    'BoT R18-IBN-a (half width)': (
+        'configs/baselines/bot_r50_ibn_a_market.py',
+        dict(depth=18, stem_channels=32, base_channels=32)),
+    'BoT ResNeSt-50 (quarter width)': (
+        'configs/baselines/bot_resnest50_market.py',
+        dict(stem_channels=16, base_channels=16)),
+    'BoT RegNetX-400MF': (
+        'configs/baselines/bot_regnetx_3.2gf_market.py',
+        dict(arch='regnetx_400mf')),
+    'BoT ConvNeXt (small)': (
+        'configs/baselines/bot_convnext_t_market.py',
+        dict(arch=dict(depths=[2, 2, 2, 2], channels=[32, 64, 128, 256]))),
+    'BoT MobileNetV3-S': (
+        'configs/baselines/bot_mobilenetv3_l_market.py', dict(arch='small')),
+    'BoT ViT (4 layers, 192 wide)': (
+        'configs/baselines/bot_vit_b16_market.py',
+        dict(arch=dict(embed_dims=192, num_layers=4, num_heads=3,
+                       feedforward_channels=384), img_size=(128, 64))),
+}
+# The pooling and margin-head variants: BoT (or DRANet) with one change.
+HEAD_VARIANTS = {
+    'BoT + GeM': (BOT, {'model.neck.pooling': 'gem'}),
+    'BoT + ArcFace': (BOT, {'model.head.classifier': dict(
+        type='ArcFaceClassifier', scale=30.0, margin=0.3)}),
+    'BoT + CosFace': (BOT, {'model.head.classifier': dict(
+        type='CosFaceClassifier', scale=30.0, margin=0.25)}),
+    'BoT + Circle (for triplet)': (BOT, {'model.head.loss_metric': [
+        dict(type='CircleLoss', margin=0.25, gamma=64.0),
+        dict(type='CenterLoss', loss_weight=5e-4)]}),
+    'DRANet + GeM': (None, {'model.neck.pooling': 'gem'}),
+}
+ZOO_VARIANTS = tuple(SMALL_BACKBONES) + tuple(HEAD_VARIANTS)
 VARIANTS = ('DRANet', 'DRANet + triplet', 'BoT baseline',
-            'DRANet Table-4 baseline')
+            'DRANet Table-4 baseline') + ZOO_VARIANTS
 # Epochs of the demo schedule (warm-up end, decay milestones, total).
 DEMO_WARMUP, DEMO_MILESTONES, DEMO_EPOCHS = 2, (14, 20), 24
 
@@ -51,10 +99,26 @@ def shipped(path):
     return load_config(osp.join(ROOT, path))
 
 
+def bot_update():
+    """The BoT neck, head and test embedding in place of the demo's."""
+    bot = shipped(BOT).model
+    return {'model.neck': dict(bot.neck, _delete_=True),
+            'model.head': dict(bot.head, _delete_=True),
+            'model.test_cfg': bot.test_cfg}
+
+
 def variant_update(name):
     """The model keys a variant changes in the demo config."""
     if name == 'DRANet':
         return {}
+    if name in SMALL_BACKBONES:
+        path, small = SMALL_BACKBONES[name]
+        backbone = dict(shipped(path).model.backbone, **small)
+        backbone.update(_delete_=True, init_cfg=None)
+        return dict(bot_update(), **{'model.backbone': backbone})
+    if name in HEAD_VARIANTS:
+        base, update = HEAD_VARIANTS[name]
+        return dict(bot_update() if base == BOT else {}, **update)
     if name == 'DRANet + triplet':
         head = shipped('configs/dranet/dranet_r50_market_triplet.py').model
         return {'model.head.loss_metric': head.head.loss_metric}
@@ -63,10 +127,7 @@ def variant_update(name):
         return {'model.neck.use_rcam': neck.neck.use_rcam,
                 'model.neck.use_rsam': neck.neck.use_rsam}
     if name == 'BoT baseline':
-        bot = shipped('configs/baselines/bot_r50_market.py').model
-        return {'model.neck': dict(bot.neck, _delete_=True),
-                'model.head': dict(bot.head, _delete_=True),
-                'model.test_cfg': bot.test_cfg}
+        return bot_update()
     raise KeyError(f'unknown variant {name!r}, expected one of {VARIANTS}')
 
 
@@ -113,7 +174,7 @@ def spread(values):
     return mean, std, min(values), max(values)
 
 
-def report(results, variants, epochs):
+def report(results, variants, epochs, reference_name='DRANet'):
     lines = [f'{epochs} epochs, seeds '
              f"{sorted({r['seed'] for r in results})}; "
              'mean +- sample std (min-max) over seeds, %', '',
@@ -132,13 +193,14 @@ def report(results, variants, epochs):
         seconds = statistics.fmean(r['seconds'] for r in runs)
         lines.append(f"| {name} | {len(runs)} | {' | '.join(cells)} | "
                      f'{seconds:.0f} |')
-    reference = by_variant.get('DRANet')
+    reference = by_variant.get(reference_name)
     if reference and len(reference) > 1:
-        lines += ['', 'Difference from DRANet (mean of the variant minus '
-                  "DRANet's); 'noise' when it is within 2 standard errors "
-                  'of the difference, sqrt(s1^2/n1 + s2^2/n2):', '']
+        lines += ['', f'Difference from {reference_name} (mean of the '
+                  f"variant minus {reference_name}'s); 'noise' when it is "
+                  'within 2 standard errors of the difference, '
+                  'sqrt(s1^2/n1 + s2^2/n2):', '']
         for name, runs in by_variant.items():
-            if name == 'DRANet' or len(runs) < 2:
+            if name == reference_name or len(runs) < 2:
                 continue
             cells = []
             for key in METRICS:
@@ -161,6 +223,8 @@ def parse_args():
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     parser.add_argument('--variants', nargs='+', default=list(VARIANTS),
                         choices=VARIANTS)
+    parser.add_argument('--reference', default='DRANet', choices=VARIANTS,
+                        help='the variant the others are compared with')
     parser.add_argument('--work-dir', default='work_dirs/compare_on_synthetic')
     parser.add_argument('--out', help='write every run as JSON here (after '
                         'each run, so a cut-short comparison keeps its runs)')
@@ -176,7 +240,7 @@ def main():
             results = json.load(f)
         variants = [name for name in VARIANTS
                     if any(r['variant'] == name for r in results)]
-        print(report(results, variants, args.epochs))
+        print(report(results, variants, args.epochs, args.reference))
         return
     if args.epochs < 1:
         raise SystemExit(f'--epochs must be >= 1, got {args.epochs}.')
@@ -189,7 +253,7 @@ def main():
             if args.out:
                 with open(args.out, 'w') as f:
                     json.dump(results, f, indent=1)
-    print(report(results, args.variants, args.epochs))
+    print(report(results, args.variants, args.epochs, args.reference))
 
 
 if __name__ == '__main__':

@@ -1,7 +1,8 @@
-"""Parameters and FLOPs of re-ID models, as a markdown table.
+"""Parameters, FLOPs and CPU images/s of re-ID models, as a markdown table.
 
     python tools/analysis_tools/get_flops.py [CONFIG ...] \\
-        [--shape H W [H W ...]] [--num-classes 751]
+        [--shape H W [H W ...]] [--num-classes 751] \\
+        [--batch-size 16] [--iters 3]
 
 Without configs: DRANet (``dranet_r50_market.py``), the paper's Table-4
 baseline (``dranet_r50_market_baseline.py``) and BoT (``bot_r50_market.py``),
@@ -19,11 +20,18 @@ count and its warnings about the classifiers, which inference never calls):
   flip test off), one fused multiply-add counted as one FLOP, as mmengine
   (fvcore) counts. Operators mmengine has no FLOP rule for (element-wise
   ones, max pooling, means) count zero; the tool lists them under the
-  table.
+  table;
+- images/s: inference embeddings per second on this machine's CPU, eval
+  mode, no gradients, batches of ``--batch-size`` random images, the mean
+  over ``--iters`` timed batches after one untimed warm-up batch, with
+  torch's current thread count (printed with the CPU model under the table;
+  set ``OMP_NUM_THREADS`` to fix it). ``--iters 0`` skips the timing.
 """
 import argparse
 import os.path as osp
+import platform
 import sys
+import time
 from typing import List, Sequence, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -47,7 +55,15 @@ def parse_args(argv=None):
     parser.add_argument('--num-classes', type=int, default=MARKET_TRAIN_IDS,
                         help='training identities of the classifiers '
                         f'(default: {MARKET_TRAIN_IDS}, Market-1501)')
+    parser.add_argument('--batch-size', type=int, default=16,
+                        help='images per timed batch (default: 16)')
+    parser.add_argument('--iters', type=int, default=3,
+                        help='timed batches for images/s (default: 3; 0: '
+                        'no timing)')
     args = parser.parse_args(argv)
+    if args.batch_size < 1 or args.iters < 0:
+        parser.error('--batch-size must be positive and --iters >= 0, got '
+                     f'{args.batch_size} and {args.iters}')
     if args.shape is None:
         args.shape = list(DEFAULT_SHAPES)
     elif len(args.shape) % 2 or min(args.shape) < 1:
@@ -63,19 +79,22 @@ def parse_args(argv=None):
 
 
 def model_complexity(config: str, shape: Tuple[int, int],
-                     num_classes: int) -> dict:
-    """Parameters and FLOPs of ``config``'s model for one image.
+                     num_classes: int, batch_size: int = 16,
+                     iters: int = 0) -> dict:
+    """Parameters, FLOPs and CPU speed of ``config``'s model.
 
     Args:
         config (str): Config file.
         shape (tuple[int, int]): Input height and width.
         num_classes (int): Training identities of the classifiers.
+        batch_size (int): Images per timed batch. Defaults to 16.
+        iters (int): Timed batches; 0 skips the timing. Defaults to 0.
 
     Returns:
-        dict: ``params`` (int) and ``flops`` (int), the numbers
-        ``mmengine.analysis.get_model_complexity_info`` reports, and
+        dict: ``params`` (int) and ``flops`` (int, one image), the numbers
+        ``mmengine.analysis.get_model_complexity_info`` reports,
         ``uncounted`` (operator name -> calls, the operators counted as
-        zero FLOPs).
+        zero FLOPs) and ``images_per_s`` (float, None without timing).
     """
     import torch
     from mmengine.analysis import FlopAnalyzer, parameter_count
@@ -93,19 +112,52 @@ def model_complexity(config: str, shape: Tuple[int, int],
         False).uncalled_modules_warnings(False)
     return dict(params=int(parameter_count(model)['']),
                 flops=int(analyzer.total()),
-                uncounted=dict(analyzer.unsupported_ops()))
+                uncounted=dict(analyzer.unsupported_ops()),
+                images_per_s=images_per_second(model, shape, batch_size,
+                                               iters) if iters else None)
+
+
+def images_per_second(model, shape: Tuple[int, int], batch_size: int,
+                      iters: int) -> float:
+    """Embeddings per second of ``model`` (eval mode, no gradients) on
+    batches of random images: one warm-up batch, then ``iters`` timed."""
+    import torch
+    model.eval()
+    images = torch.randn(batch_size, 3, *shape)
+    with torch.no_grad():
+        model(images, mode='tensor')
+        start = time.perf_counter()
+        for _ in range(iters):
+            model(images, mode='tensor')
+        seconds = time.perf_counter() - start
+    return batch_size * iters / seconds
+
+
+def cpu_name() -> str:
+    """The CPU model (``Model name`` of /proc/cpuinfo on Linux)."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or 'unknown CPU'
 
 
 def markdown_table(rows: Sequence[Tuple[str, Tuple[int, int], dict]]
                    ) -> List[str]:
     """Lines of a markdown table, one row per (config, shape, counts)."""
     lines = ['| config | input (H x W) | parameters | params (M) | '
-             'FLOPs (G) |', '| --- | --- | --- | --- | --- |']
+             'FLOPs (G) | images/s (CPU) |',
+             '| --- | --- | --- | --- | --- | --- |']
     for config, (height, width), counts in rows:
         name = osp.relpath(config, REPO) if osp.isabs(config) else config
+        speed = counts.get('images_per_s')
         lines.append(f'| {name} | {height}x{width} | {counts["params"]} | '
                      f'{counts["params"] / 1e6:.2f} | '
-                     f'{counts["flops"] / 1e9:.3f} |')
+                     f'{counts["flops"] / 1e9:.3f} | '
+                     f'{"-" if speed is None else f"{speed:.1f}"} |')
     return lines
 
 
@@ -116,7 +168,8 @@ def main(argv=None) -> list:
         if not osp.isfile(config):
             sys.exit(f'get_flops: config file not found: {config!r}')
     rows = [(config, shape,
-             model_complexity(config, shape, args.num_classes))
+             model_complexity(config, shape, args.num_classes,
+                              args.batch_size, args.iters))
             for config in args.configs for shape in args.shape]
     print('\n'.join(markdown_table(rows)))
     uncounted = sorted({op for _, _, counts in rows
@@ -125,6 +178,11 @@ def main(argv=None) -> list:
           f'{args.num_classes} identities included. FLOPs: one image, '
           'inference embedding, flip off, one multiply-add = one FLOP; '
           f'counted as zero: {", ".join(uncounted) or "none"}.')
+    if args.iters:
+        import torch
+        print(f'images/s: batches of {args.batch_size}, mean of '
+              f'{args.iters} after a warm-up, eval mode, on {cpu_name()} '
+              f'with {torch.get_num_threads()} threads.')
     return rows
 
 

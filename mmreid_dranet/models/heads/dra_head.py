@@ -23,6 +23,9 @@ class DRAHead(BaseModule):
     - ``loss_rcam``: cross-entropy of a BN + linear classifier over GAP(C);
     - ``loss_rsam``: the same over GAP(D).
 
+    (GAP is the neck's part pooling: the average by default, max or GeM
+    with ``DRANeck(pooling=...)``; each part output carries it.)
+
     Each is averaged over the parts (every part has its own classifiers)
     and scaled by its weight. A switched-off branch has no loss key. The
     training accuracies ``acc_sic``/``acc_rcam``/``acc_rsam`` (top-1, %) go
@@ -147,12 +150,12 @@ class DRAHead(BaseModule):
         logits = dict(sic=[part.identity_logits for part in parts])
         if self.use_rcam:
             logits['rcam'] = [
-                classify(part.channel_reversed.mean(dim=(2, 3)))
+                classify(part.pooled(part.channel_reversed))
                 for classify, part in zip(self.rcam_classifiers, parts)
             ]
         if self.use_rsam:
             logits['rsam'] = [
-                classify(part.spatial_reversed.mean(dim=(2, 3)))
+                classify(part.pooled(part.spatial_reversed))
                 for classify, part in zip(self.rsam_classifiers, parts)
             ]
         return logits

@@ -1,4 +1,5 @@
 """A single identity classifier over a pooled feature (+ metric losses)."""
+import inspect
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
@@ -6,7 +7,7 @@ from mmengine.model import BaseModule
 
 from mmreid_dranet.registry import MODELS
 from ..losses import build_loss, build_metric_losses, loss_key
-from ..utils import top1_accuracy
+from ..utils import build_model_part, top1_accuracy
 from .bn_classifier import BNClassifier
 
 Feats = Union[Sequence[torch.Tensor], torch.Tensor]
@@ -30,6 +31,12 @@ class ReIDLinearHead(BaseModule):
     That is: the metric losses take the first neck output, the classifier
     the last.
 
+    ``classifier`` swaps the (BN +) linear classifier for a cosine one with
+    a margin (:class:`CosFaceClassifier`, :class:`ArcFaceClassifier`): the
+    head hands it ``in_channels``, ``num_classes`` and ``with_bn`` and, for
+    the loss, the labels (the margin applies to each sample's own class);
+    :meth:`forward` and the logged accuracy use the logits without margin.
+
     Args:
         num_classes (int): Training identities.
         in_channels (int): Length of the embedding.
@@ -42,6 +49,9 @@ class ReIDLinearHead(BaseModule):
             to None.
         with_bn (bool): BN before the linear classifier. Handed over by a
             neck that normalises itself (:class:`BNNeck`). Defaults to True.
+        classifier (dict, optional): A margin classifier, e.g.
+            ``dict(type='ArcFaceClassifier', scale=64, margin=0.5)``.
+            Defaults to None (BN + bias-free linear).
         init_cfg (dict, optional): Initialisation config. Defaults to a
             normal(std=0.001) classifier init.
     """
@@ -53,6 +63,7 @@ class ReIDLinearHead(BaseModule):
                                        loss_weight=1.0),
                  loss_metric: Optional[Union[dict, List[dict]]] = None,
                  with_bn: bool = True,
+                 classifier: Optional[dict] = None,
                  init_cfg: Optional[dict] = dict(
                      type='Normal', layer='Linear', std=0.001)):
         super().__init__(init_cfg=init_cfg)
@@ -62,7 +73,14 @@ class ReIDLinearHead(BaseModule):
         self.num_classes = num_classes
         self.in_channels = in_channels
         self.with_bn = with_bn
-        self.classifier = BNClassifier(in_channels, num_classes, with_bn)
+        if classifier is None:
+            self.classifier = BNClassifier(in_channels, num_classes, with_bn)
+        else:
+            self.classifier = _build_classifier(
+                classifier, in_channels=in_channels,
+                num_classes=num_classes, with_bn=with_bn)
+        self._margin_labels = 'labels' in inspect.signature(
+            self.classifier.forward).parameters
         self.loss_cls = build_loss(loss_cls, num_classes=num_classes)
         self.metric_losses = build_metric_losses(
             loss_metric, num_classes=num_classes, in_channels=in_channels)
@@ -90,8 +108,15 @@ class ReIDLinearHead(BaseModule):
                 the metric losses.
             gt_labels (Tensor): N labels in [0, num_classes).
         """
-        logits = self(feats)
-        losses = dict(loss_cls=self.loss_cls(logits, gt_labels))
+        if self._margin_labels:
+            feature = feats if isinstance(feats, torch.Tensor) else feats[-1]
+            losses = dict(loss_cls=self.loss_cls(
+                self.classifier(feature, gt_labels), gt_labels))
+            with torch.no_grad():
+                logits = self(feats)
+        else:
+            logits = self(feats)
+            losses = dict(loss_cls=self.loss_cls(logits, gt_labels))
         metric_feature = feats if isinstance(feats,
                                              torch.Tensor) else feats[0]
         for metric_loss in self.metric_losses:
@@ -100,3 +125,26 @@ class ReIDLinearHead(BaseModule):
         with torch.no_grad():
             losses['acc_cls'] = top1_accuracy(logits, gt_labels)
         return losses
+
+
+def _build_classifier(cfg: dict, **handed) -> torch.nn.Module:
+    """Build a classifier config with the values the head hands it (those
+    its constructor names); a config that states one differently is an
+    error."""
+    cfg = dict(cfg)
+    cls = MODELS.get(cfg['type']) if isinstance(cfg.get('type'),
+                                                str) else cfg.get('type')
+    if cls is None:
+        return build_model_part(cfg)  # the registry's own error
+    params = inspect.signature(cls.__init__).parameters
+    for key, value in handed.items():
+        if key not in params:
+            continue
+        if cfg.get(key) is not None and cfg[key] != value:
+            raise ValueError(
+                f"ReIDLinearHead: classifier {cfg['type']}: {key}="
+                f"{cfg[key]!r} disagrees with the head's {key}={value!r}; "
+                'remove it from the classifier config (the head hands it '
+                'over).')
+        cfg[key] = value
+    return build_model_part(cfg)

@@ -38,9 +38,9 @@ class DRANeck(BaseModule):
     identity.
 
     Like mmpretrain's ``GlobalAveragePooling``, :meth:`forward` returns the
-    pooled test embedding, concat over parts of [GAP(B), GAP(S)], so the neck
-    fits any classifier config; :meth:`forward_train` returns every branch
-    output for :class:`DRAHead`.
+    pooled test embedding, concat over parts of [pool(B), pool(S)] (GAP by
+    default, see ``pooling``), so the neck fits any classifier config;
+    :meth:`forward_train` returns every branch output for :class:`DRAHead`.
 
     Args:
         in_channels (int): Channels of the backbone output. Defaults to 2048.
@@ -61,6 +61,12 @@ class DRANeck(BaseModule):
         detach_reverse (bool): Stop gradients through (1 - m) and (1 - H_n):
             C and D are hard examples for the classifiers, not targets the
             attention learns to dodge. Defaults to True.
+        pooling (str): Part pooling of B, S (the embedding) and C, D (the
+            RCAM/RSAM classifiers' inputs): 'avg' (the paper's GAP), 'max'
+            or 'gem' (mmpretrain's ``GeneralizedMeanPooling``; one exponent
+            per part). Defaults to 'avg'.
+        gem_p (float): Initial GeM exponent. Defaults to 3.
+        gem_p_trainable (bool): Learn the GeM exponent. Defaults to True.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
@@ -76,6 +82,9 @@ class DRANeck(BaseModule):
                  use_rsam: bool = True,
                  map_norm: str = 'minmax',
                  detach_reverse: bool = True,
+                 pooling: str = 'avg',
+                 gem_p: float = 3.0,
+                 gem_p_trainable: bool = True,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if map_norm not in MAP_NORMS:
@@ -111,7 +120,8 @@ class DRANeck(BaseModule):
                           se_ratio=se_ratio, alpha_c=alpha_c,
                           alpha_s=alpha_s, use_rcam=use_rcam,
                           use_rsam=use_rsam, map_norm=map_norm,
-                          detach_reverse=detach_reverse)
+                          detach_reverse=detach_reverse, pooling=pooling,
+                          gem_p=gem_p, gem_p_trainable=gem_p_trainable)
             for _ in range(num_parts))
 
     @property
@@ -131,7 +141,14 @@ class DRANeck(BaseModule):
     def _stripes(self, inputs: Union[Tuple[torch.Tensor], torch.Tensor]
                  ) -> Tuple[torch.Tensor, ...]:
         feature = inputs[-1] if isinstance(inputs, (tuple, list)) else inputs
-        if feature.dim() != 4 or feature.size(1) != self.in_channels:
+        if feature.dim() != 4:
+            raise ValueError(
+                'DRANeck needs a convolutional N x C x H x W feature map to '
+                f'cut into stripes, got shape {tuple(feature.shape)}: a '
+                'pooled vector or tokens (e.g. ViT out_type="cls_token" or '
+                '"raw", ConvNeXt gap_before_final_norm=True) have no rows. '
+                'Use a backbone output with a map, or the BNNeck.')
+        if feature.size(1) != self.in_channels:
             raise ValueError(
                 f'DRANeck expects an N x {self.in_channels} x H x W feature '
                 f'map (in_channels={self.in_channels}), got shape '
@@ -146,7 +163,7 @@ class DRANeck(BaseModule):
 
     def forward(self, inputs: Union[Tuple[torch.Tensor], torch.Tensor]
                 ) -> Union[Tuple[torch.Tensor], torch.Tensor]:
-        """The test embedding, concat over parts of [GAP(B), GAP(S)].
+        """The test embedding, concat over parts of [pool(B), pool(S)].
 
         Args:
             inputs (tuple[Tensor] | Tensor): Backbone outputs; the last one,

@@ -1,5 +1,5 @@
 """One part branch of DRANet: CIC + RCAM, then SIC + RSAM."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
 import torch
@@ -7,6 +7,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
+
+from .pooling import FeaturePooling
 
 MAP_NORMS = ('minmax', 'sigmoid')
 # Smallest base of the reverse masks: keeps (1 - mask) ** alpha and its
@@ -33,6 +35,8 @@ class DRAPartOutput:
             RSAM is off or no labels were given.
         spatial_reversed (Tensor | None): D = B * (1 - H_n) ** alpha_s,
             N x K x h x w; None like ``identity_map``.
+        pool (nn.Module | None): The branch's part pooling (N x K x h x w
+            to N x K); None is the average.
     """
     reduced: torch.Tensor
     channel_mask: torch.Tensor
@@ -42,13 +46,20 @@ class DRAPartOutput:
     channel_reversed: Optional[torch.Tensor] = None
     identity_map: Optional[torch.Tensor] = None
     spatial_reversed: Optional[torch.Tensor] = None
+    pool: Optional[nn.Module] = field(default=None, repr=False)
+
+    def pooled(self, feature: torch.Tensor) -> torch.Tensor:
+        """``feature`` (one of this part's maps) pooled to N x K by the
+        branch's part pooling."""
+        if self.pool is None:
+            return feature.mean(dim=(2, 3))
+        return self.pool(feature)
 
     def embedding(self) -> torch.Tensor:
-        """The test feature of this part: [GAP(B), GAP(S)], N x 2K."""
-        return torch.cat([
-            self.attended.mean(dim=(2, 3)),
-            self.spatial.mean(dim=(2, 3))
-        ], dim=1)
+        """The test feature of this part: [pool(B), pool(S)], N x 2K
+        (GAP with the default ``pooling='avg'``)."""
+        return torch.cat([self.pooled(self.attended),
+                          self.pooled(self.spatial)], dim=1)
 
 
 def normalize_maps(maps: torch.Tensor, mode: str) -> torch.Tensor:
@@ -84,6 +95,11 @@ class DRAPartBranch(BaseModule):
         use_rsam (bool): Compute D for the RSAM classifier (needs labels).
         map_norm (str): 'minmax' or 'sigmoid', see :func:`normalize_maps`.
         detach_reverse (bool): Stop gradients through the reverse masks.
+        pooling (str): The part pooling of B, S, C and D (the embedding and
+            the classifiers' inputs): 'avg', 'max' or 'gem'. The CIC
+            squeeze stays an average (it is SE's). Defaults to 'avg'.
+        gem_p (float): Initial GeM exponent. Defaults to 3.
+        gem_p_trainable (bool): Learn the GeM exponent. Defaults to True.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -98,8 +114,13 @@ class DRAPartBranch(BaseModule):
                  use_rsam: bool = True,
                  map_norm: str = 'minmax',
                  detach_reverse: bool = True,
+                 pooling: str = 'avg',
+                 gem_p: float = 3.0,
+                 gem_p_trainable: bool = True,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
+        self.pool = FeaturePooling(pooling, gem_p, gem_p_trainable,
+                                   owner='DRANeck')
         self.alpha_c = alpha_c
         self.alpha_s = alpha_s
         self.use_rcam = use_rcam
@@ -134,7 +155,8 @@ class DRAPartBranch(BaseModule):
         mask = gate_logits.sigmoid()
         attended = reduced * mask[:, :, None, None]
         spatial = self.spatial_conv(attended)
-        return DRAPartOutput(reduced, mask, attended, spatial), gate_logits
+        return DRAPartOutput(reduced, mask, attended, spatial,
+                             pool=self.pool), gate_logits
 
     def identity_map(self, spatial: torch.Tensor,
                      labels: torch.Tensor) -> torch.Tensor:
@@ -179,8 +201,10 @@ class DRAPartBranch(BaseModule):
         if self.identity_conv is not None:
             weight = self.identity_conv.weight.flatten(1)
             # GAP(f1x1(S)) == f1x1(GAP(S)): logits without all the maps.
+            # With 'max'/'gem' part pooling the 1x1 classifier reads the
+            # pooled S, as every other classifier reads its pooled input.
             out.identity_logits = F.linear(
-                out.spatial.mean(dim=(2, 3)), weight,
+                out.pooled(out.spatial), weight,
                 self.identity_conv.bias)
             if self.use_rsam and gt_labels is not None:
                 out.identity_map = self.identity_map(out.spatial, gt_labels)

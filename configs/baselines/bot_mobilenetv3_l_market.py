@@ -1,0 +1,8 @@
+# BoT, Market-1501, 256x128, on MobileNetV3-Large: the recipe of
+# bot_r50_market.py; only the backbone changes (see the backbone file).
+_base_ = [
+    './bot_r50_market.py',
+    '../_base_/models/backbones/mobilenetv3_l.py',
+]
+
+model = dict(backbone={{_base_.backbone}})
