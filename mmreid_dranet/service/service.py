@@ -242,7 +242,8 @@ class SearchService:
 
     def search_id(self, entry_id: str, **kwargs) -> dict:
         """Search with the embedding of an entry of the store (KeyError
-        when absent); the entry itself ranks first, at distance 0."""
+        when absent); the entry itself ranks first (distance 0 up to
+        rounding)."""
         with self._lock:
             entry = self.entry(entry_id)
             if self.search_backend == 'memory':
