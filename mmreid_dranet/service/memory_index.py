@@ -169,17 +169,22 @@ class MemoryIndex:
         if self._blocks is None:
             self._blocks = GalleryBlocks(self.embeddings, self.metric,
                                          self.block_elements)
-        exclude = None
         excluded = (search_filter or SearchFilter()).excluded(
             self._cameras[:len(self)], self._times[:len(self)])
-        if excluded is not None:
-
-            def exclude(q0, q1, g0, g1):
-                return excluded[None, g0:g1].expand(q1 - q0, -1)
-
-        found = exact_topk(queries, self._blocks, topk, exclude,
+        found = exact_topk(queries, self._blocks, topk,
+                           None if excluded is None else _rows_mask(excluded),
                            self.block_elements)
         return [[
             Hit(self.entries[i], float(d))
             for i, d in zip(row.tolist(), dist.tolist()) if i >= 0
         ] for row, dist in zip(found.indices, found.distances)]
+
+
+def _rows_mask(excluded: torch.Tensor):
+    """The ``exclude`` of :func:`exact_topk` for a mask of gallery rows:
+    the same for every query."""
+
+    def exclude(q0: int, q1: int, g0: int, g1: int) -> torch.Tensor:
+        return excluded[None, g0:g1].expand(q1 - q0, -1)
+
+    return exclude

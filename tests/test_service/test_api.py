@@ -58,7 +58,6 @@ def test_add_fetch_search_delete(make_service, person_images, inferencer):
     # the model's embeddings of the same files.
     embedded = inferencer(person_images[:10])['embeddings']
     expected = ReIDGallery(embedded).search(embedded[7], topk=5)
-    by_file = {osp.basename(p): i for i, p in enumerate(person_images[:10])}
     response = client.post('/api/search', data=dict(topk='5'), files=dict(
         file=('query.jpg', open(person_images[7], 'rb').read())))
     assert response.status_code == 200, response.text
