@@ -5,7 +5,8 @@ line, and a click on a result searches with it.
 Needs the system's Chromium and its WebDriver (``apt-get install chromium
 chromium-driver``; ``.ci/run`` installs them). Without them the test is
 reported as skipped with that reason. Set ``MMREID_SERVICE_SCREENSHOT`` to
-a PNG path to keep the page's picture (the docs' screenshot is made so).
+a PNG path to keep the page's picture (docs/images/search_service.png is
+made so).
 """
 import os
 import os.path as osp
