@@ -104,8 +104,8 @@ def bench_size(num, inferencer, work, repeats, store_max):
     import httpx
 
     from mmreid_dranet.apis import ReIDGallery
-    from mmreid_dranet.service import (GalleryStore, MemoryIndex,
-                                       SearchFilter, SearchService)
+    from mmreid_dranet.service import (GalleryStore, MemoryIndex, SearchFilter,
+                                       SearchService)
     from mmreid_dranet.service.app import create_app
     from mmreid_dranet.service.milvus_search import MilvusSearch
     entries, vectors = synthetic_entries(num)
@@ -125,7 +125,7 @@ def bench_size(num, inferencer, work, repeats, store_max):
                          repeats)
     rows.append((num, 'service exact search, camera filter (in process)',
                  p50f, p99f, f'{p50f / rows[0][2]:.2f}x ReIDGallery'))
-    del gallery
+    gallery = None  # free its memory before the store part
 
     if num > store_max:
         rows.append((num, 'Milvus Lite store (insert, load, search)', None,

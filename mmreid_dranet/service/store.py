@@ -331,10 +331,14 @@ class GalleryStore:
     def close(self) -> None:
         """Flush and close the database (releases Milvus Lite's folder
         lock). Flushing turns the write-ahead log into indexed segments,
-        which the next start reads faster; nothing is lost without it."""
+        which the next start reads faster; nothing is lost without it.
+        Closing twice does nothing."""
+        if self.client is None:
+            return
         if self.client.has_collection(self.collection):
             self.client.flush(self.collection)
         self.client.close()
+        self.client = None
 
 
 def _write_json(path: str, data: dict) -> None:

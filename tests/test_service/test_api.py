@@ -207,3 +207,32 @@ def test_serve_binds_loopback_by_default():
     args = serve.parse_args(['cfg.py', 'ckpt.pth', '--store', 'folder'])
     assert (args.host, args.port, args.token) == ('127.0.0.1', 8000, None)
     assert args.search == 'memory'
+
+
+def test_database_search_mode(make_service, person_images, tmp_path):
+    """``--search database``: the same answers, only metadata in memory;
+    a store filled by one mode opens in the other."""
+    folder = str(tmp_path / 'shared')
+    memory = make_service(folder=folder)
+    client = TestClient(create_app(memory))
+    ids = [i['id'] for i in client.post(
+        '/api/images', files=uploads(person_images[:8]),
+        data=dict(camera='1')).json()['images']]
+    expected = client.get('/api/search', params=dict(id=ids[3], topk=6,
+                                                     cameras='1')).json()
+    memory.store.close()
+    database = make_service(folder=folder, search='database')
+    assert len(database) == 8 and len(database.index) == 0
+    client = TestClient(create_app(database))
+    found = client.get('/api/search', params=dict(id=ids[3], topk=6,
+                                                  cameras='1')).json()
+    assert [r['id'] for r in found['results']] == [
+        r['id'] for r in expected['results']]
+    np.testing.assert_allclose([r['distance'] for r in found['results']],
+                               [r['distance'] for r in expected['results']],
+                               rtol=1e-4, atol=1e-5)
+    assert client.get('/api/search', params=dict(id=ids[3], cameras='2')
+                      ).json()['results'] == []
+    assert client.delete(f'/api/images/{ids[0]}').status_code == 200
+    assert database.store.count() == 7
+    assert client.get('/api/stats').json()['search'] == 'database'
