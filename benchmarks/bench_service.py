@@ -60,14 +60,23 @@ def synthetic_entries(num, seed=0):
 def latency(function, repeats):
     """p50 and p99 in milliseconds of ``repeats`` calls (after one warm-up
     call)."""
-    function(0)
-    seconds = []
+    return interleaved([function], repeats)[0]
+
+
+def interleaved(functions, repeats):
+    """(p50, p99) in milliseconds of each function, called in turn
+    ``repeats`` times (after one warm-up call each), so that a load
+    change of the machine falls on all of them alike."""
+    for function in functions:
+        function(0)
+    seconds = [[] for _ in functions]
     for i in range(repeats):
-        start = time.perf_counter()
-        function(i)
-        seconds.append(time.perf_counter() - start)
-    return (1000 * float(np.percentile(seconds, 50)),
-            1000 * float(np.percentile(seconds, 99)))
+        for function, times in zip(functions, seconds):
+            start = time.perf_counter()
+            function(i)
+            times.append(time.perf_counter() - start)
+    return [(1000 * float(np.percentile(t, 50)),
+             1000 * float(np.percentile(t, 99))) for t in seconds]
 
 
 def free_port():
@@ -115,16 +124,18 @@ def bench_size(num, inferencer, work, repeats, store_max):
     rows = []
 
     gallery = ReIDGallery(vectors)
-    p50, p99 = latency(lambda i: gallery.search(queries[i], 10), repeats)
-    rows.append((num, 'ReIDGallery.search (in process)', p50, p99, ''))
     index = MemoryIndex('euclidean')
     index.add(entries, vectors)
-    p50, p99 = latency(lambda i: index.search(queries[i], 10), repeats)
-    rows.append((num, 'service exact search (in process)', p50, p99, ''))
-    p50f, p99f = latency(lambda i: index.search(queries[i], 10, only),
-                         repeats)
+    (g50, g99), (p50, p99), (f50, f99) = interleaved([
+        lambda i: gallery.search(queries[i], 10),
+        lambda i: index.search(queries[i], 10),
+        lambda i: index.search(queries[i], 10, only)
+    ], repeats)
+    rows.append((num, 'ReIDGallery.search (in process)', g50, g99, ''))
+    rows.append((num, 'service exact search (in process)', p50, p99,
+                 f'{p50 / g50:.2f}x ReIDGallery'))
     rows.append((num, 'service exact search, camera filter (in process)',
-                 p50f, p99f, f'{p50f / rows[0][2]:.2f}x ReIDGallery'))
+                 f50, f99, f'{f50 / g50:.2f}x ReIDGallery'))
     gallery = None  # free its memory before the store part
 
     if num > store_max:
@@ -168,13 +179,14 @@ def bench_size(num, inferencer, work, repeats, store_max):
                 id=ids[i], topk=10, cameras='2'))
             assert response.status_code == 200, response.text
 
-        trip50, trip99 = latency(lambda i: client.get('/api/health'),
-                                 repeats)
-        p50, p99 = latency(http_search, repeats)
+        (trip50, trip99), (p50, p99), (f50, f99) = interleaved([
+            lambda i: client.get('/api/health'), http_search,
+            lambda i: service.index.search(queries[i], 10, only)
+        ], repeats)
     rows.append((num, 'HTTP round trip alone (GET /api/health)', trip50,
                  trip99, ''))
     rows.append((num, 'service search by id, camera filter (HTTP)', p50, p99,
-                 f'{p50 - trip50:.2f} ms beyond the round trip'))
+                 f'in-process filtered search alongside: {f50:.2f} ms'))
     served.stop()
     store.close()
     shutil.rmtree(folder)
@@ -196,6 +208,9 @@ def bench_ingest(inferencer, work, num_images):
     paths = paths[:num_images]
     files = [(osp.basename(p), open(p, 'rb').read()) for p in paths]
     rows = []
+    warm = GalleryStore(osp.join(work, 'warm-up'), inferencer.provenance)
+    SearchService(inferencer, warm).add_images(files[:16])
+    warm.close()
     for how in ('in process', 'HTTP'):
         store = GalleryStore(osp.join(work, f'ingest {how}'),
                              inferencer.provenance)
@@ -233,13 +248,15 @@ def main():
                         help='searches per latency')
     parser.add_argument('--images', type=int, default=128,
                         help='real images of the ingest through the model')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch threads (1: steady on a shared machine)')
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.repeats, args.images = [2000, 10000], 20, 32
     import torch
 
     from mmreid_dranet.apis import ReIDInferencer
-    torch.set_num_threads(min(2, torch.get_num_threads()))
+    torch.set_num_threads(args.threads)
     inferencer = ReIDInferencer(CONFIG, device='cpu', num_classes=16)
     work = tempfile.mkdtemp(prefix='bench_service_')
     rows = []
@@ -253,7 +270,8 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     print(f'{DIM}-d embeddings, top 10, one query per call, '
           f'{torch.get_num_threads()} torch threads, {args.repeats} '
-          'searches per latency\n')
+          'searches per latency; load average at the end '
+          f'{os.getloadavg()[0]:.1f}\n')
     print('| gallery | what | p50 (ms) | p99 (ms) | notes |')
     print('| ---: | --- | ---: | ---: | --- |')
     for num, what, p50, p99, notes in rows:
