@@ -84,7 +84,8 @@ if __name__ == '__main__':
                                         '.mim/configs/**/*.md',
                                         '.mim/configs/**/*.yml',
                                         '.mim/tools/**/*.py',
-                                        '.mim/tools/**/*.sh']},
+                                        '.mim/tools/**/*.sh',
+                                        'service/static/*']},
         # The floor is set by the dependencies: numpy >= 2.0 and torch >= 2.6
         # (requirements/runtime.txt) both need Python >= 3.9. The code itself
         # uses nothing newer: no match statement, no `X | Y` annotation
