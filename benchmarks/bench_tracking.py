@@ -59,7 +59,11 @@ def main():
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--models', nargs='+', default=sorted(CONFIGS),
                         choices=sorted(CONFIGS))
+    parser.add_argument('--quick', action='store_true',
+                        help='a smoke run: 1 and 8 boxes, one repeat')
     args = parser.parse_args()
+    if args.quick:
+        args.boxes, args.repeats = [1, 8], 1
     warnings.simplefilter('ignore')
     from mmreid_dranet.apis import ReIDInferencer
     torch.manual_seed(0)

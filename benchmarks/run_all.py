@@ -14,7 +14,7 @@ import time
 import torch
 
 BENCHMARKS = ('bench_model.py', 'bench_data.py', 'bench_eval.py',
-              'bench_inference.py')
+              'bench_inference.py', 'bench_tracking.py', 'bench_service.py')
 
 
 def machine_summary():

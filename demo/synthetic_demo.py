@@ -35,6 +35,7 @@ from mmreid_dranet.utils import (build_runner, configure_device, load_config,
                                  set_data_root, set_work_dir)
 from mmreid_dranet.utils.console import (VERBOSE_KEY, known_warnings_filtered,
                                          user_errors_as_messages)
+from mmreid_dranet.utils.provenance import EmbeddingProvenance
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs/dranet/dranet_demo_synthetic.py')
@@ -152,13 +153,18 @@ def run(args) -> int:
     checkpoint = best[-1] if best else osp.join(args.work_dir,
                                                 'last_checkpoint')
 
+    if not best:  # mmengine's pointer file names the checkpoint
+        with open(checkpoint) as f:
+            checkpoint = f.read().strip()
     cfg = prepare_config(args, 'test')
     cfg.load_from = checkpoint
     embeddings_file = osp.join(args.work_dir, 'embeddings.npz')
     ranked_lists_dir = osp.join(args.work_dir, 'ranked_lists')
+    provenance = EmbeddingProvenance.from_config(cfg, checkpoint)
     cfg.test_evaluator = [
         cfg.test_evaluator,
-        dict(type='DumpReIDEmbeddings', out_file=embeddings_file)
+        dict(type='DumpReIDEmbeddings', out_file=embeddings_file,
+             provenance=provenance.to_dict())
     ]
     cfg.default_hooks.visualization.update(
         enable=True, out_dir=ranked_lists_dir, num_queries=8)
