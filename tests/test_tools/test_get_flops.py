@@ -28,8 +28,8 @@ def test_counts_of_the_tiny_model(capsys):
     assert table[0].startswith('| config | input (H x W) | parameters |')
     assert table[0].endswith('| images/s (CPU) |')
     assert f'| 64x32 | {numel} |' in table[2]
-    # Timed: the smaller input is the faster one.
-    assert small['images_per_s'] > large['images_per_s'] > 0
+    # Timed, so only its presence is checked (no timed assertion).
+    assert small['images_per_s'] > 0 and large['images_per_s'] > 0
     assert table[2].endswith(f'| {small["images_per_s"]:.1f} |')
     assert table[-1].startswith('images/s: batches of 16, mean of 3')
     # The operators without a FLOP rule are named, not silently dropped.

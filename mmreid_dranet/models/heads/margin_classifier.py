@@ -4,6 +4,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.registry import DefaultScope
 from mmpretrain.models.heads import ArcFaceClsHead
 from mmpretrain.models.heads.margin_head import NormProduct
 
@@ -112,9 +113,13 @@ class ArcFaceClassifier(ArcFaceClsHead):
             raise ValueError('ArcFaceClassifier: scale must be > 0 and '
                              'margin in [0, pi/2), got '
                              f'{scale!r} and {margin!r}.')
-        super().__init__(num_classes=num_classes, in_channels=in_channels,
-                         num_subcenters=num_subcenters, scale=scale,
-                         margins=float(margin), easy_margin=easy_margin)
+        # mmpretrain's ClsHead builds its (here unused) default loss by a
+        # bare name, in whatever default scope is current: make it its own.
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            super().__init__(num_classes=num_classes,
+                             in_channels=in_channels,
+                             num_subcenters=num_subcenters, scale=scale,
+                             margins=float(margin), easy_margin=easy_margin)
         self.margin = margin
         self.bn = nn.BatchNorm1d(in_channels) if with_bn else nn.Identity()
 
