@@ -37,8 +37,10 @@ from .retrieval import is_junk, is_true_match
 # Bits that stand for a same-identity pair inside a block of negatives: a
 # NaN pattern, above every finite distance's bits.
 SENTINEL_BITS = 0x7FFFFFFF
-# Entries of the lookup table over the positives' range (int64: 32 MiB).
-TABLE_ENTRIES = 1 << 22
+# Bits of the lookup table's bucket index over the positives' range: 2^22
+# int32 entries (16 MiB); a finer table means fewer compares per negative
+# (one per positive sharing its bucket), a coarser one fewer cache misses.
+TABLE_BITS = 22
 # Elements of a block handled at once by the counting (bounds its int64
 # temporaries to 32 MiB each).
 SLICE_ELEMENTS = 1 << 22
@@ -95,15 +97,15 @@ class BinTable:
         self.values = positives
         self.num = len(positives)
         self.low = int(positives[0])
-        span = int(positives[-1]) - self.low + 1
-        self.shift = max(0, (span - 1).bit_length() - 22)
-        buckets = ((span - 1) >> self.shift) + 1
-        # first[c]: positives below the start of bucket c.
+        self.span = int(positives[-1]) - self.low + 1
+        self.shift = max(0, (self.span - 1).bit_length() - TABLE_BITS)
+        buckets = ((self.span - 1) >> self.shift) + 1
+        # first[c]: positives below the start of bucket c (int32: a small
+        # table is read faster, from the cache).
         offsets = (positives.long() - self.low) >> self.shift
         per_bucket = torch.bincount(offsets, minlength=buckets)
-        self.first = torch.zeros(buckets, dtype=torch.int64)
+        self.first = torch.zeros(buckets, dtype=torch.int32)
         self.first[1:] = torch.cumsum(per_bucket, 0)[:-1]
-        self.last_bucket = buckets - 1
         self.steps = int(per_bucket.max())
         # Padded so that first + step and the count index safely; the pad
         # is above every distance's bits and equals the sentinel, which
@@ -122,13 +124,15 @@ class BinTable:
 
     def bins(self, bits: torch.Tensor) -> torch.Tensor:
         """int64 bin of each int32 bit pattern (1-D)."""
-        wide = bits.long()
-        bucket = wide.sub_(self.low).clamp_(0, None).bitwise_right_shift_(
-            self.shift).clamp_(None, self.last_bucket)
-        start = torch.take(self.first, bucket)
+        # Bits below the first positive go to bucket 0 and count none,
+        # those above the last to the last bucket and count all.
+        bucket = bits.long().sub_(self.low).clamp_(
+            0, self.span - 1).bitwise_right_shift_(self.shift)
+        start = torch.take(self.first, bucket).long()
         count = start.clone()
         for step in range(self.steps):
-            count += torch.take(self.padded, start + step) < bits
+            index = start if step == 0 else start + step
+            count += torch.take(self.padded, index) < bits
         equal = torch.take(self.padded, count) == bits
         return count.mul_(2).add_(equal)
 
