@@ -12,6 +12,8 @@ from .results import EvaluatedRanking, ReIDEvaluationResult
 from .retrieval import (DEFAULT_BLOCK_ELEMENTS, FEATURE_FILE_KEYS,
                         GALLERY_FILE_KEYS, is_junk, is_true_match)
 from .search import GalleryBlocks, TopK, exact_topk, junk_exclusion
+from .verification import (OperatingPoint, VerificationResult,
+                           evaluate_verification, verification_metrics)
 
 __all__ = [
     'DISTANCE_METRICS', 'PairwiseDistance', 'compute_distance',
@@ -23,5 +25,7 @@ __all__ = [
     'load_features', 'load_feature_provenance', 'save_features',
     'FEATURE_FILE_KEYS',
     'GALLERY_FILE_KEYS', 'DEFAULT_BLOCK_ELEMENTS', 'is_junk',
-    'is_true_match', 'GalleryBlocks', 'TopK', 'exact_topk', 'junk_exclusion'
+    'is_true_match', 'GalleryBlocks', 'TopK', 'exact_topk', 'junk_exclusion',
+    'evaluate_verification', 'VerificationResult', 'OperatingPoint',
+    'verification_metrics'
 ]

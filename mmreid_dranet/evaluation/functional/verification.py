@@ -117,6 +117,18 @@ class VerificationResult(NamedTuple):
                                  for t in self.thresholds.tolist()]))
 
 
+def verification_metrics(result: VerificationResult) -> Dict[str, float]:
+    """The metric keys of :class:`ReIDMetric`: the rates of
+    :meth:`VerificationResult.metrics` and their distance thresholds,
+    ``threshold@FPR=1e-4``... and ``threshold@EER`` (``-inf`` where no
+    distance qualifies)."""
+    out = result.metrics()
+    for point in result.operating_points:
+        out[f'threshold@FPR={fpr_label(point.target_fpr)}'] = point.threshold
+    out['threshold@EER'] = result.eer_threshold
+    return out
+
+
 def evaluate_verification(query_feats: ArrayLike,
                           gallery_feats: ArrayLike,
                           query_pids: ArrayLike,
