@@ -42,8 +42,8 @@ def reference_verification(qf, gf, qp, gp, qc, gc, metric='euclidean',
     pos_d = d[is_pos]
     less = np.searchsorted(neg_d, pos_d, 'left')
     leq = np.searchsorted(neg_d, pos_d, 'right')
-    auc = float(np.sum((num_neg - leq) + 0.5 * (leq - less))) / (num_pos *
-                                                                  num_neg)
+    wins = np.sum((num_neg - leq) + 0.5 * (leq - less))
+    auc = float(wins) / (num_pos * num_neg)
     fpr, fnr = fp / num_neg, 1 - tp / num_pos
     i = int(np.argmax(fp * num_pos >= (num_pos - tp) * num_neg))
     k_fp, k_tp = fp[keep], tp[keep]

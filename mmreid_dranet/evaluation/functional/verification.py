@@ -30,7 +30,6 @@ from fractions import Fraction
 from typing import Dict, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
-import torch
 
 from .distance import PairwiseDistance, check_metric
 from .distributed_rows import dist_info
