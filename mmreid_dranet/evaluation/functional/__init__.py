@@ -2,6 +2,7 @@
 search."""
 from .distance import DISTANCE_METRICS, PairwiseDistance, compute_distance
 from .feature_io import load_feature_provenance, load_features, save_features
+from .pair_histograms import PairHistograms, pair_histograms
 from .query_expansion import AQEOptions, average_query_expansion
 from .ranking import GalleryIdentityIndex, MatchRanks, rank_true_matches
 from .reid_evaluation import (QueryScores, evaluate_distance_matrix,
@@ -27,5 +28,5 @@ __all__ = [
     'GALLERY_FILE_KEYS', 'DEFAULT_BLOCK_ELEMENTS', 'is_junk',
     'is_true_match', 'GalleryBlocks', 'TopK', 'exact_topk', 'junk_exclusion',
     'evaluate_verification', 'VerificationResult', 'OperatingPoint',
-    'verification_metrics'
+    'verification_metrics', 'pair_histograms', 'PairHistograms'
 ]
