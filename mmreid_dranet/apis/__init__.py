@@ -1,7 +1,7 @@
 """Use a trained model: embed images, search a gallery (with a calibrated
 threshold), export to ONNX."""
 from .gallery import ReIDGallery, SearchResult
-from .inferencer import BadImageError, ReIDInferencer
+from .inferencer import BadImageError, PairVerdict, ReIDInferencer
 from .model import CheckpointMismatchError, init_model
 from .model_index import get_config_path, list_models
 from .threshold import DistanceThreshold
@@ -9,5 +9,5 @@ from .threshold import DistanceThreshold
 __all__ = [
     'ReIDInferencer', 'ReIDGallery', 'SearchResult', 'init_model',
     'list_models', 'get_config_path', 'BadImageError',
-    'CheckpointMismatchError', 'DistanceThreshold'
+    'CheckpointMismatchError', 'DistanceThreshold', 'PairVerdict'
 ]

@@ -96,3 +96,46 @@ def limit_results(indices: np.ndarray, distances: np.ndarray,
         indices = np.where(beyond, -1, indices)
         distances = np.where(beyond, np.float32(np.inf), distances)
     return indices, distances, (indices >= 0).any(axis=1)
+
+
+class OpenSetRates(NamedTuple):
+    """How a limited search answers queries of known identity.
+
+    Attributes:
+        num_absent (int): Queries whose identity the gallery lacks.
+        rejection_rate (float): Of those, the share answered "no match"
+            (nan without any).
+        num_present (int): Queries whose identity the gallery holds.
+        detection_identification_rate (float): Of those, the share whose
+            first result is of their identity and within the limit (nan
+            without any).
+    """
+    num_absent: int
+    rejection_rate: float
+    num_present: int
+    detection_identification_rate: float
+
+
+def open_set_rates(result, first_match: np.ndarray,
+                   present: np.ndarray) -> OpenSetRates:
+    """The open-set numbers of a limited search.
+
+    Args:
+        result (SearchResult): Of Q queries.
+        first_match (ndarray): Q bools: the first result (if any) is of the
+            query's identity.
+        present (ndarray): Q bools: the gallery holds the query's identity.
+
+    Returns:
+        OpenSetRates: The shares.
+    """
+    present = np.asarray(present, dtype=bool)
+    answered = ~result.no_match
+    right = answered & np.asarray(first_match, dtype=bool)
+    absent = ~present
+
+    def share(flags, among):
+        return float(flags[among].mean()) if among.any() else float('nan')
+
+    return OpenSetRates(int(absent.sum()), share(~answered, absent),
+                        int(present.sum()), share(right, present))
