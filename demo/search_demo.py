@@ -14,8 +14,9 @@ identity, from ``--query-id`` or from its folder when that folder is an
 identity of the gallery (``query/alice/0003.jpg``); grey otherwise.
 
 ``--threshold threshold.json`` (written by
-``tools/analysis_tools/calibrate_threshold.py``) or ``--max-distance D`` drops the results beyond it; a query with none left
-is answered ``no match (FPR 1e-3)``, printed and drawn. QUERY may also be a
+``tools/analysis_tools/calibrate_threshold.py``) or ``--max-distance D``
+drops the results beyond it; a query with none left is answered
+``no match (FPR 1e-3)``, printed and drawn. QUERY may also be a
 folder of query images (flat, or of identity folders): each query's answer
 is printed (the picture shows the first one), and for identity folders
 against a labelled gallery the open-set numbers: the share of the queries
