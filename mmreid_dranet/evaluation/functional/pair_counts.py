@@ -42,8 +42,11 @@ SENTINEL_BITS = 0x7FFFFFFF
 # (one per positive sharing its bucket), a coarser one fewer cache misses.
 TABLE_BITS = 22
 # Elements of a block handled at once by the counting (bounds its int64
-# temporaries to 32 MiB each).
-SLICE_ELEMENTS = 1 << 22
+# temporaries to 16 MiB each).
+SLICE_ELEMENTS = 1 << 21
+# Query rows of one product of the positives' prediction: their gallery
+# rows are a few thousand at most, not the whole gallery.
+PREDICT_ROWS = 64
 
 
 class SamePersonPairs(NamedTuple):
@@ -153,24 +156,25 @@ class PassCounts(NamedTuple):
 
 
 def predict_positive_bits(distance: PairwiseDistance, query: torch.Tensor,
-                          pairs: SamePersonPairs, start: int, end: int,
-                          chunk: int) -> torch.Tensor:
+                          pairs: SamePersonPairs, start: int,
+                          end: int) -> torch.Tensor:
     """Bits of the positive distances of query rows ``[start, end)``, from
-    each block's product with only the gallery rows it pairs with."""
+    the product of a few query rows at a time with only the gallery rows
+    they pair with (a few % of the full product)."""
     parts = []
-    for q0 in range(start, end, chunk):
-        q1 = min(q0 + chunk, end)
+    for q0 in range(start, end, PREDICT_ROWS):
+        q1 = min(q0 + PREDICT_ROWS, end)
         block = pairs.block(q0, q1)
-        cols = np.unique(block.cols)
-        if not len(cols):
+        keep = torch.from_numpy(block.positive)
+        if not bool(keep.any()):
             continue
+        cols = np.unique(block.cols)
         index = torch.from_numpy(cols)
         sub = PairwiseDistance(distance.gallery[index], distance.metric,
                                distance.gallery_term[index])
         dist = sub(query[q0:q1])
         where = torch.from_numpy(np.searchsorted(cols, block.cols))
         rows = torch.from_numpy(block.rows)
-        keep = torch.from_numpy(block.positive)
         parts.append(_bits(dist[rows[keep], where[keep]]))
     return _cat(parts)
 
@@ -213,8 +217,10 @@ def count_pass(distance_block: Callable, pairs: SamePersonPairs,
             bins = table.bins(part)
             counts += torch.bincount(bins, minlength=table.num_bins)
             largest.scatter_reduce_(0, bins, part, 'amax')
+            # The cut only falls as counts grow: what is beyond it now
+            # can never be among the keep_count smallest.
+            cut = cut_bits(counts, table, keep_count)
             kept.append(part[part <= cut])
-        cut = cut_bits(counts, table, keep_count)
         kept = [_cat(kept)]
         kept[0] = kept[0][kept[0] <= cut]
     # The last bin holds the same-identity pairs' sentinels.
@@ -249,8 +255,7 @@ def count_all(distance: PairwiseDistance, query: torch.Tensor,
     def distance_block(q0, q1):
         return distance(query[q0:q1])
 
-    predicted = predict_positive_bits(distance, query, pairs, start, end,
-                                      chunk)
+    predicted = predict_positive_bits(distance, query, pairs, start, end)
     everyone = _gather(predicted, world_size)
     table = BinTable(torch.unique(everyone))
     local = count_pass(distance_block, pairs, table, start, end, chunk,
