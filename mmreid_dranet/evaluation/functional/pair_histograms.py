@@ -35,8 +35,9 @@ def pair_histograms(query_feats, gallery_feats, query_pids, gallery_pids,
     """Histograms of the valid pairs' distances, positives and negatives.
 
     Args:
-        query_feats, gallery_feats, query_pids, gallery_pids, query_camids,
-            gallery_camids: As in :func:`evaluate_verification`.
+        query_feats, gallery_feats (ndarray | Tensor): Q x D / G x D.
+        query_pids, gallery_pids, query_camids, gallery_camids: Ids, as
+            in :func:`evaluate_verification`.
         metric (str): ``'euclidean'`` (squared) or ``'cosine'``.
         bins (int): Equal-width bins from 0 to ``max_distance``.
         max_distance (float, optional): Upper edge; defaults to the largest
