@@ -188,15 +188,34 @@ def print_single(args, gallery, result):
     print(truth_line(gallery, indices, identity, source))
 
 
+def no_match_picture(picture, text):
+    """The query alone, widened so that ``text`` fits above it."""
+    import numpy as np
+
+    from mmreid_dranet.visualization.ranked_list import (BACKGROUND, FONT,
+                                                         TEXT_COLOR,
+                                                         TITLE_SCALE)
+    (width, _), _ = cv2.getTextSize(text, FONT, TITLE_SCALE, 1)
+    extra = max(0, width + 8 - picture.shape[1])
+    picture = np.concatenate([
+        picture,
+        np.full((picture.shape[0], extra, 3), BACKGROUND, np.uint8)
+    ], axis=1)
+    cv2.putText(picture, text, (4, 15), FONT, TITLE_SCALE, TEXT_COLOR, 1,
+                cv2.LINE_AA)
+    return picture
+
+
 def draw(args, gallery, result):
     """The first query's ranked list; "no match (...)" as its title when
     nothing is left."""
     identity, _ = query_identity(args, gallery)
-    title = osp.basename(args.query)
     if result.no_match[0]:
-        title = f'no match ({result.limit})'
-    picture = gallery.draw(args.query, result, query_identity=identity,
-                           title=title)
+        picture = no_match_picture(gallery.draw(args.query, result),
+                                   f'no match ({result.limit})')
+    else:
+        picture = gallery.draw(args.query, result, query_identity=identity,
+                               title=osp.basename(args.query))
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     if not cv2.imwrite(args.out, picture):
         sys.exit(f'error: could not write {args.out}')

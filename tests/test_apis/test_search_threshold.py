@@ -161,7 +161,11 @@ def test_calibrate_then_search_on_the_tiny_model(tiny, tiny_checkpoint,
                '--device', 'cpu', '--max-distance', '0', '--out', picture])
     printed = capsys.readouterr().out
     assert 'no match (distance <= 0)' in printed
-    assert osp.isfile(picture)
+    # The query alone, widened for the words "no match (...)" above it.
+    from mmreid_dranet.visualization.ranked_list import RankListLayout
+    drawn = cv2.imread(picture)
+    assert drawn.shape[1] > RankListLayout().canvas_size(0)[1]
+    assert drawn[:20, 90:].min() < 128  # the text runs past the tile
 
 
 def test_pictures_and_the_tiny_models_file(test_out_npz, tmp_path, capsys):
