@@ -131,12 +131,12 @@ class BinTable:
         # those above the last to the last bucket and count all.
         bucket = bits.long().sub_(self.low).clamp_(
             0, self.span - 1).bitwise_right_shift_(self.shift)
-        start = torch.take(self.first, bucket).long()
+        start = self.first.index_select(0, bucket).long()
         count = start.clone()
         for step in range(self.steps):
             index = start if step == 0 else start + step
-            count += torch.take(self.padded, index) < bits
-        equal = torch.take(self.padded, count) == bits
+            count += self.padded.index_select(0, index) < bits
+        equal = self.padded.index_select(0, count) == bits
         return count.mul_(2).add_(equal)
 
 
