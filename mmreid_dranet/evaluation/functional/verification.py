@@ -32,7 +32,6 @@ from typing import Dict, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 
 from .distance import PairwiseDistance, check_metric
-from .distributed_rows import dist_info
 from .inputs import (ArrayLike, as_feature_tensor, as_label_tensor,
                      check_same_length)
 from .pair_counts import SamePersonPairs, count_all, no_positive_error
@@ -190,7 +189,6 @@ def evaluate_verification(query_feats: ArrayLike,
                          'persons')
     keep = max(_quantile_rank(t, num_negative) for t in targets) + 1
     chunk = chunk_size or max(1, DEFAULT_BLOCK_ELEMENTS // len(gallery_feats))
-    dist_info(distributed)  # fails early outside a process group
     table, counts, largest, kept, positives = count_all(
         PairwiseDistance(gallery_feats, metric), query_feats, pairs, chunk,
         min(keep, num_negative), distributed)
