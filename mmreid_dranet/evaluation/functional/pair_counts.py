@@ -117,6 +117,7 @@ class BinTable:
                                  torch.full((self.steps + 1, ),
                                             SENTINEL_BITS,
                                             dtype=torch.int32)])
+        self._buffers = None
 
     @property
     def num_bins(self) -> int:
@@ -126,18 +127,30 @@ class BinTable:
         return 2 * self.num + 2
 
     def bins(self, bits: torch.Tensor) -> torch.Tensor:
-        """int64 bin of each int32 bit pattern (1-D)."""
+        """int64 bin of each int32 bit pattern (1-D, at most
+        ``SLICE_ELEMENTS``), in a buffer reused by the next call (reused
+        buffers keep the heap from fragmenting over thousands of slices).
+        """
+        num = len(bits)
+        if self._buffers is None:
+            self._buffers = [torch.empty(SLICE_ELEMENTS, dtype=dtype)
+                             for dtype in (torch.int64, torch.int64,
+                                           torch.int64, torch.int32,
+                                           torch.bool)]
+        wide, start, count, narrow, flag = (b[:num] for b in self._buffers)
         # Bits below the first positive go to bucket 0 and count none,
         # those above the last to the last bucket and count all.
-        bucket = bits.long().sub_(self.low).clamp_(
+        wide.copy_(bits).sub_(self.low).clamp_(
             0, self.span - 1).bitwise_right_shift_(self.shift)
-        start = self.first.index_select(0, bucket).long()
-        count = start.clone()
+        torch.index_select(self.first, 0, wide, out=narrow)
+        start.copy_(narrow)
+        count.copy_(start)
         for step in range(self.steps):
-            index = start if step == 0 else start + step
-            count += self.padded.index_select(0, index) < bits
-        equal = self.padded.index_select(0, count) == bits
-        return count.mul_(2).add_(equal)
+            index = start if step == 0 else torch.add(start, step, out=wide)
+            torch.index_select(self.padded, 0, index, out=narrow)
+            count.add_(torch.lt(narrow, bits, out=flag))
+        torch.index_select(self.padded, 0, count, out=narrow)
+        return count.mul_(2).add_(torch.eq(narrow, bits, out=flag))
 
 
 class PassCounts(NamedTuple):
