@@ -76,7 +76,9 @@ def test_a_file_without_provenance_needs_the_model(tmp_path, capsys):
     with pytest.raises(SystemExit, match='--checkpoint needs --config'):
         tool.main([npz, '--out', str(tmp_path / 't.json'), '--checkpoint',
                    'x.pth'])
-    with pytest.raises(SystemExit, match='no distance keeps'):
-        tool.main([npz, '--fpr', '1e-9', '--out',
-                   str(tmp_path / 't.json'), '--config',
-                   'configs/dranet/dranet_demo_synthetic.py'])
+    # With the model named, its provenance goes into the file.
+    threshold = tool.main([npz, '--fpr', '0.1', '--out',
+                           str(tmp_path / 't.json'), '--config',
+                           'configs/dranet/dranet_demo_synthetic.py'])
+    assert threshold.provenance.config == 'dranet_demo_synthetic'
+    assert threshold.provenance.checkpoint_sha256 == ''
