@@ -29,6 +29,10 @@ run:
    (Q+G)^2 distance product (chunked, nothing kept).
 4. The ranking spread over 2 processes (torchrun, gloo, 1 thread each)
    against 1 process with 1 thread: each rank's time and peak memory.
+5. The verification rates (``evaluate_verification``) at Market and MSMT17
+   size (trained-like) against the bare chunked product of the same run,
+   and the plain call's memory in a fresh process
+   (``verification_rows.py``).
 
 Prints a markdown table (medians of repeats where repeated). Usage:
     python benchmarks/bench_eval.py [--quick] [--repeats N]
@@ -62,6 +66,7 @@ from mmreid_dranet.utils.distributed import release_process_group
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from eval_problems import (QUICK_SIZES, SIZES, make_problem,  # noqa: E402
                            plain_evaluate, stable_argsort_scores)
+from verification_rows import bench_verification  # noqa: E402
 
 
 def bare_matmul(q_feats, g_feats, g_norms, chunk_size, product):
@@ -190,12 +195,19 @@ def peak_memory_child(size_json, mode):
     kwargs = dict(rerank=RerankOptions()) if mode == 'rerank' else {}
     if distributed:
         kwargs['distributed'] = True
+    if mode == 'verification':
+        problem = tuple(t.numpy() for t in problem)
     _release_free_heap()
     base = _reset_peak()
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        result = evaluate_reid(*problem, **kwargs).metrics
+        if mode == 'verification':
+            from mmreid_dranet.evaluation import evaluate_verification
+            verified = evaluate_verification(*problem).metrics()
+            result = dict(mAP=verified['AUC'], R1=verified['TPR@FPR=1e-3'])
+        else:
+            result = evaluate_reid(*problem, **kwargs).metrics
     seconds = time.perf_counter() - start
     peak = _rss_kib('VmHWM')
     rank = int(os.environ.get('RANK', '0'))
@@ -358,7 +370,9 @@ def main():
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--skip', nargs='*', default=[],
                         choices=['market', 'msmt17-random', 'msmt17-trained',
-                                 'rerank', 'distributed'],
+                                 'rerank', 'distributed',
+                                 'verification-market',
+                                 'verification-msmt17'],
                         help='sections to leave out')
     parser.add_argument('--child', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -389,6 +403,12 @@ def main():
         bench_distributed(rows, sizes['market'], 'Market-size', 'plain')
         if not args.quick:
             bench_distributed(rows, sizes['market'], 'Market-size', 'rerank')
+    for section, size, name in (('verification-market', 'market', 'Market'),
+                                ('verification-msmt17', 'msmt17', 'MSMT17')):
+        if section not in args.skip:
+            bench_verification(rows, sizes[size], f'{name}, trained-like',
+                               args.repeats, make_problem, bare_matmul,
+                               measure_in_child)
 
 
 if __name__ == '__main__':

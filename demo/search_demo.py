@@ -12,6 +12,17 @@ green (same identity as the query) or red when the truth is known: a
 labelled gallery (identity folders, or an npz with ids) and the query's
 identity, from ``--query-id`` or from its folder when that folder is an
 identity of the gallery (``query/alice/0003.jpg``); grey otherwise.
+
+``--threshold threshold.json`` (written by
+``tools/analysis_tools/calibrate_threshold.py``) or ``--max-distance D``
+drops the results beyond it; a query with none left is answered
+``no match (FPR 1e-3)``, printed and drawn. QUERY may also be a
+folder of query images (flat, or of identity folders): each query's answer
+is printed (the picture shows the first one), and for identity folders
+against a labelled gallery the open-set numbers: the share of the queries
+of absent identities answered "no match", and the detection and
+identification rate of the present ones (first result right and within
+the threshold).
 """
 import argparse
 import os
@@ -24,7 +35,8 @@ import cv2
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Re-ID gallery search.')
-    parser.add_argument('query', help='query image file')
+    parser.add_argument('query', help='query image file, or a folder of '
+                        'them')
     parser.add_argument('gallery', help='gallery folder, or an .npz saved '
                         'by --save-gallery / tools/test.py --out')
     parser.add_argument('config', help='config file or model-index name')
@@ -45,6 +57,11 @@ def parse_args(argv=None):
                         help="the query's identity (a name of the gallery, "
                         'or a person id) to colour the frames; default: '
                         "the query's folder when the gallery knows it")
+    parser.add_argument('--threshold', metavar='JSON',
+                        help='a calibrated threshold file: drop results '
+                        'beyond it, answer "no match" when none is left')
+    parser.add_argument('--max-distance', type=float,
+                        help='or a plain distance limit')
     return parser.parse_args(argv)
 
 
@@ -94,17 +111,71 @@ def truth_line(gallery, indices, identity, source) -> str:
             f'{len(flags)} are of it (green frames; others red)')
 
 
+def search_folder(args, inferencer, gallery):
+    """Every image of a query folder: one answer line each, and the
+    open-set numbers when the truth is known. Returns the result and the
+    first query's file (for the picture)."""
+    from mmreid_dranet.apis.inputs import list_image_folder
+    from mmreid_dranet.apis.search_threshold import open_set_rates
+    listing = list_image_folder(args.query)
+    embedded = inferencer(listing.paths, batch_size=args.batch_size)
+    result = gallery.search(embedded['embeddings'], topk=args.topk,
+                            max_distance=args.max_distance,
+                            threshold=args.threshold)
+    for row, path in enumerate(embedded['paths']):
+        if result.no_match[row]:
+            answer = f'no match ({result.limit})'
+        else:
+            index = int(result.indices[row][0])
+            label = (gallery.labels([index]) or [''])[0]
+            answer = (f'{result.distances[row][0]:.4f}  ' +
+                      (f'{label}  ' if label else '') +
+                      str(gallery.paths[index]))
+        print(f'{path}: {answer}')
+    if listing.is_labelled and gallery.is_labelled:
+        identity_of = dict(zip(listing.paths, listing.identities))
+        names = [identity_of[p] for p in embedded['paths']]
+        present = [gallery.pid_of(name) is not None for name in names]
+        first = [bool(gallery.is_match(row[:1], name)[0]) if row[0] >= 0
+                 else False for row, name in zip(result.indices, names)]
+        rates = open_set_rates(result, first, present)
+        print(f'open set ({result.limit or "no limit"}): '
+              f'{rates.num_absent} queries of identities absent from the '
+              f'gallery, {rates.rejection_rate:.1%} answered "no match"; '
+              f'{rates.num_present} of present identities, detection and '
+              f'identification rate {rates.detection_identification_rate:.1%}')
+    return result, embedded['paths'][0]
+
+
 def main(argv=None):
     args = parse_args(argv)
     from mmreid_dranet.apis import ReIDInferencer
     try:
         inferencer = ReIDInferencer(args.config, args.checkpoint,
                                     device=args.device)
-        query = inferencer(args.query)['embeddings']
         gallery = build_gallery(args, inferencer)
-        result = gallery.search(query, topk=args.topk)
+        if osp.isdir(args.query):
+            result, first = search_folder(args, inferencer, gallery)
+            args.query = first
+        else:
+            query = inferencer(args.query)['embeddings']
+            result = gallery.search(query, topk=args.topk,
+                                    max_distance=args.max_distance,
+                                    threshold=args.threshold)
+            print_single(args, gallery, result)
     except (FileNotFoundError, ValueError) as error:
         sys.exit(f'error: {error}')
+    if args.out:
+        draw(args, gallery, result)
+
+
+def print_single(args, gallery, result):
+    """The one query's results (or its "no match") and the frames' truth.
+    """
+    if result.no_match[0]:
+        print(f'{args.query}: no match ({result.limit}) among the '
+              f'{len(gallery)} gallery images')
+        return
     identity, source = query_identity(args, gallery)
     print(f'top {len(result.paths[0])} of {len(gallery)} gallery images for '
           f'{args.query} ({gallery.metric} distance):')
@@ -115,14 +186,40 @@ def main(argv=None):
         print(f'{rank:3d}  {dist:.4f}  ' + (f'{label}  ' if label else '') +
               path)
     print(truth_line(gallery, indices, identity, source))
-    if args.out:
-        picture = gallery.draw(args.query, result,
-                               query_identity=identity,
+
+
+def no_match_picture(picture, text):
+    """The query alone, widened so that ``text`` fits above it."""
+    import numpy as np
+
+    from mmreid_dranet.visualization.ranked_list import (BACKGROUND, FONT,
+                                                         TEXT_COLOR,
+                                                         TITLE_SCALE)
+    (width, _), _ = cv2.getTextSize(text, FONT, TITLE_SCALE, 1)
+    extra = max(0, width + 8 - picture.shape[1])
+    picture = np.concatenate([
+        picture,
+        np.full((picture.shape[0], extra, 3), BACKGROUND, np.uint8)
+    ], axis=1)
+    cv2.putText(picture, text, (4, 15), FONT, TITLE_SCALE, TEXT_COLOR, 1,
+                cv2.LINE_AA)
+    return picture
+
+
+def draw(args, gallery, result):
+    """The first query's ranked list; "no match (...)" as its title when
+    nothing is left."""
+    identity, _ = query_identity(args, gallery)
+    if result.no_match[0]:
+        picture = no_match_picture(gallery.draw(args.query, result),
+                                   f'no match ({result.limit})')
+    else:
+        picture = gallery.draw(args.query, result, query_identity=identity,
                                title=osp.basename(args.query))
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        if not cv2.imwrite(args.out, picture):
-            sys.exit(f'error: could not write {args.out}')
-        print(f'wrote {args.out}')
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    if not cv2.imwrite(args.out, picture):
+        sys.exit(f'error: could not write {args.out}')
+    print(f'wrote {args.out}')
 
 
 if __name__ == '__main__':

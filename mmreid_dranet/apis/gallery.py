@@ -7,18 +7,19 @@ import numpy as np
 import torch
 
 from mmreid_dranet.evaluation.functional.distance import check_metric
-from mmreid_dranet.evaluation.functional.inputs import (as_feature_tensor,
-                                                        as_label_tensor,
-                                                        check_same_length,
-                                                        row_blocks)
+from mmreid_dranet.evaluation.functional.inputs import (as_label_tensor,
+                                                        check_same_length)
 from mmreid_dranet.evaluation.functional.retrieval import (
     DEFAULT_BLOCK_ELEMENTS, FEATURE_FILE_KEYS, GALLERY_FILE_KEYS)
 from mmreid_dranet.evaluation.functional.search import (GalleryBlocks,
                                                         exact_topk,
                                                         junk_exclusion)
+from mmreid_dranet.utils.provenance import (PROVENANCE_FILE_KEY,
+                                            EmbeddingProvenance)
+from .gallery_storage import STORAGE_DTYPES, as_queries, stored_embeddings
 from .inputs import is_integer_name
+from .search_threshold import distance_limit, limit_results
 
-STORAGE_DTYPES = {'float32': torch.float32, 'float16': torch.float16}
 BACKENDS = ('exact', 'faiss')
 
 
@@ -27,14 +28,28 @@ class SearchResult(NamedTuple):
 
     Attributes:
         indices (ndarray): Q x k int64 gallery indices; -1 pads a row whose
-            other entries were all excluded.
+            other entries were excluded or beyond the distance limit.
         distances (ndarray): Q x k float32 distances (inf where padded).
         paths (list[list[str]]): The gallery paths of each row (padding
             left out).
+        matched (ndarray): Q bools: whether the query has any result left;
+            False is the answer "no match" (see :attr:`no_match`).
+        limit (str): The distance limit applied, e.g. ``'FPR 1e-3'``; ''
+            for none.
     """
     indices: np.ndarray
     distances: np.ndarray
     paths: List[List[str]]
+    matched: Optional[np.ndarray] = None
+    limit: str = ''
+
+    @property
+    def no_match(self) -> np.ndarray:
+        """Q bools: the queries answered "no match" (no gallery entry
+        within the limit)."""
+        if self.matched is None:
+            return ~(self.indices >= 0).any(axis=1)
+        return ~self.matched
 
 
 class ReIDGallery:
@@ -68,6 +83,9 @@ class ReIDGallery:
         block_elements (int): Memory bound of the exact search's blocks.
         device (str | torch.device): Where the exact backend keeps the
             embeddings and computes (e.g. 'cuda'). Defaults to 'cpu'.
+        provenance (EmbeddingProvenance, optional): The model that made
+            the embeddings (saved and loaded with the gallery); a search
+            with a calibrated threshold of another model is refused.
     """
 
     def __init__(self,
@@ -81,7 +99,8 @@ class ReIDGallery:
                  backend: str = 'exact',
                  faiss_index: str = 'Flat',
                  block_elements: int = DEFAULT_BLOCK_ELEMENTS,
-                 device: Union[str, torch.device] = 'cpu'):
+                 device: Union[str, torch.device] = 'cpu',
+                 provenance: Optional[EmbeddingProvenance] = None):
         self.metric = check_metric(metric)
         if dtype not in STORAGE_DTYPES:
             raise ValueError(f'dtype must be one of {tuple(STORAGE_DTYPES)}, '
@@ -92,7 +111,8 @@ class ReIDGallery:
         if backend == 'faiss' and torch.device(device).type != 'cpu':
             raise ValueError("backend='faiss' searches on the CPU here; use "
                              f"the exact backend for device={device!r}")
-        self.embeddings = _stored(embeddings, dtype).to(device)
+        self.embeddings = stored_embeddings(embeddings, dtype).to(device)
+        self.provenance = provenance
         num = len(self.embeddings)
         if num == 0:
             raise ValueError('the gallery is empty')
@@ -202,6 +222,7 @@ class ReIDGallery:
         listing = list_image_folder(folder)
         result = inferencer(listing.paths, batch_size=batch_size,
                             skip_bad_files=skip_bad_files, progress=True)
+        kwargs.setdefault('provenance', inferencer.provenance)
         if not listing.is_labelled:
             return cls(result['embeddings'], result['paths'], **kwargs)
         identity_of = dict(zip(listing.paths, listing.identities))
@@ -222,7 +243,7 @@ class ReIDGallery:
             path (str): The npz file.
             side (str): ``'gallery'`` or ``'query'`` (test.py files only).
             **kwargs: Gallery options (``dtype``, ``backend``...); ``metric``
-                defaults to the saved one.
+                and ``provenance`` default to the saved ones.
         """
         if side not in ('gallery', 'query'):
             raise ValueError(f"side must be 'gallery' or 'query', got "
@@ -231,6 +252,9 @@ class ReIDGallery:
             raise FileNotFoundError(f'gallery file not found: {path!r}')
         with np.load(path, allow_pickle=False) as data:
             files = set(data.files)
+            if PROVENANCE_FILE_KEY in files:
+                kwargs.setdefault('provenance', EmbeddingProvenance.from_json(
+                    str(data[PROVENANCE_FILE_KEY]), path))
             if FEATURE_FILE_KEYS[0] in files:  # a tools/test.py --out file
                 from mmreid_dranet.evaluation import load_features
                 arrays = load_features(path)
@@ -258,7 +282,8 @@ class ReIDGallery:
     def save(self, path: str) -> str:
         """Save as npz (no pickle): ``gallery_feats`` (G x D, the storage
         dtype), ``gallery_paths``, ``metric`` and, when known,
-        ``gallery_pids``, ``gallery_camids``, ``gallery_names``.
+        ``gallery_pids``, ``gallery_camids``, ``gallery_names``,
+        ``provenance``.
 
         Returns:
             str: The file written (``.npz`` appended when missing).
@@ -275,11 +300,14 @@ class ReIDGallery:
             arrays['gallery_camids'] = self.camids.cpu().numpy()
         if self.names is not None:
             arrays['gallery_names'] = self.names
+        if self.provenance is not None:
+            arrays[PROVENANCE_FILE_KEY] = np.asarray(self.provenance.to_json())
         np.savez(path, **arrays)
         return path
 
     def search(self, queries, topk: int = 10, query_pids=None,
-               query_camids=None) -> SearchResult:
+               query_camids=None, max_distance: Optional[float] = None,
+               threshold=None) -> SearchResult:
         """Rank the gallery for each query.
 
         Args:
@@ -288,13 +316,21 @@ class ReIDGallery:
             query_pids, query_camids (array, optional): Q ids; with a
                 labelled gallery, each query's same-identity same-camera
                 entries are left out (the evaluation protocol).
+            max_distance (float, optional): Drop results farther than this.
+            threshold (DistanceThreshold | str, optional): Or drop those
+                beyond a calibrated threshold (or its file): of the
+                gallery's metric and, when the gallery knows it, model.
 
         Returns:
-            SearchResult: Indices, distances and paths, best first.
+            SearchResult: Indices, distances and paths, best first;
+            ``matched`` False (``no_match``) for a query with no result
+            within the limit.
         """
         if isinstance(topk, bool) or not isinstance(topk, int) or topk < 1:
             raise ValueError(f'topk must be a positive int, got {topk!r}')
-        queries = _as_queries(queries).to(self.embeddings.device)
+        limit = distance_limit(max_distance, threshold, self.metric,
+                               self.provenance)
+        queries = as_queries(queries).to(self.embeddings.device)
         if queries.shape[1] != self.dim:
             raise ValueError(
                 f'the queries have {queries.shape[1]} dimensions but the '
@@ -312,9 +348,12 @@ class ReIDGallery:
                                self.block_elements)
             indices, distances = found.indices.cpu().numpy(), \
                 found.distances.cpu().numpy()
+        indices, distances, matched = limit_results(indices, distances,
+                                                    limit)
         paths = [[str(self.paths[i]) for i in row if i >= 0]
                  for row in indices]
-        return SearchResult(indices, distances, paths)
+        return SearchResult(indices, distances, paths, matched,
+                            limit.label if limit else '')
 
     def _junk_mask(self, query_pids, query_camids, num_query):
         if query_pids is None and query_camids is None:
@@ -372,32 +411,3 @@ class ReIDGallery:
             layout or RankListLayout(), labels=self.labels(indices),
             query_label=None if query_identity is None else str(
                 query_identity))
-
-
-def _stored(embeddings, dtype: str) -> torch.Tensor:
-    """The embeddings in the storage dtype, checked finite; float16 input
-    kept as float16 is checked block by block, never copied to float32."""
-    tensor = embeddings if isinstance(embeddings, torch.Tensor) else \
-        torch.as_tensor(np.asarray(embeddings))
-    if dtype == 'float16' and tensor.dtype == torch.float16:
-        if tensor.dim() != 2:
-            raise ValueError('gallery embeddings must be a 2-D array (N x '
-                             f'D), got shape {tuple(tensor.shape)}')
-        for rows in row_blocks(tensor):
-            as_feature_tensor(rows.float(), 'gallery embeddings')
-        return tensor.detach().cpu().contiguous()
-    tensor = as_feature_tensor(tensor, 'gallery embeddings').cpu()
-    if dtype == 'float16':
-        largest = float(tensor.abs().max()) if tensor.numel() else 0.0
-        if largest > torch.finfo(torch.float16).max:
-            raise ValueError(f'gallery embeddings reach {largest:.3g}, '
-                             'beyond float16 (65504): use dtype="float32"')
-    return tensor.to(STORAGE_DTYPES[dtype]).contiguous()
-
-
-def _as_queries(queries) -> torch.Tensor:
-    if isinstance(queries, np.ndarray) and queries.ndim == 1:
-        queries = queries[None]
-    if isinstance(queries, torch.Tensor) and queries.dim() == 1:
-        queries = queries[None]
-    return as_feature_tensor(queries, 'queries').cpu()

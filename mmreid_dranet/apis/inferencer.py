@@ -3,7 +3,7 @@ import os.path as osp
 import sys
 import warnings
 from math import ceil
-from typing import Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -19,7 +19,25 @@ from .model import init_model, load_inference_config, load_state_strictly
 from .model_index import list_models as _list_models
 from .test_pipeline import BadImageError, TestPipeline
 
-__all__ = ['ReIDInferencer', 'BadImageError']
+__all__ = ['ReIDInferencer', 'BadImageError', 'PairVerdict']
+
+
+class PairVerdict(NamedTuple):
+    """Whether two images show the same person.
+
+    Attributes:
+        distance (float): Their embeddings' distance (the evaluation's).
+        same (bool): ``distance <= max_distance``.
+        max_distance (float): The threshold applied.
+        metric (str): The distance.
+        label (str): The operating point, e.g. ``'FPR 1e-3'``, or
+            ``'distance <= 0.8'`` for a plain number.
+    """
+    distance: float
+    same: bool
+    max_distance: float
+    metric: str
+    label: str
 
 
 class ReIDInferencer(BaseInferencer):
@@ -127,6 +145,50 @@ class ReIDInferencer(BaseInferencer):
             embeddings.append(self.forward(data))
             paths.extend(batch_paths)
         return self.postprocess(embeddings, paths, skipped)
+
+    def verify(self, a, b, threshold, metric: Optional[str] = None
+               ) -> PairVerdict:
+        """Same person or not: the distance of two images' embeddings
+        against a threshold.
+
+        Args:
+            a, b (str | ndarray): Image files or BGR arrays.
+            threshold (DistanceThreshold | str | float): A calibrated
+                threshold (``calibrate_threshold.py``) or its JSON file,
+                checked to be of this model; or a plain distance.
+            metric (str, optional): For a plain distance:
+                ``'euclidean'`` (squared, the default) or ``'cosine'``; a
+                calibrated threshold brings its own (a different one here
+                is an error).
+
+        Returns:
+            PairVerdict: The distance and the verdict.
+
+        Raises:
+            ProvenanceMismatchError: The threshold is of another model.
+        """
+        from mmreid_dranet.evaluation import compute_distance
+        from .search_threshold import distance_limit
+        from .threshold import DistanceThreshold
+        if isinstance(threshold, str):
+            threshold = DistanceThreshold.load(threshold)
+        if isinstance(threshold, DistanceThreshold):
+            metric = metric or threshold.metric
+            limit = distance_limit(None, threshold, metric, self.provenance,
+                                   "this inferencer's model")
+        elif isinstance(threshold, (int, float)) and not isinstance(
+                threshold, bool):
+            metric = metric or 'euclidean'
+            limit = distance_limit(threshold, None, metric, None)
+        else:
+            raise TypeError('threshold must be a DistanceThreshold, its '
+                            'file, or a distance, got '
+                            f'{type(threshold).__name__}')
+        embeddings = torch.from_numpy(self([a, b])['embeddings'])
+        distance = float(compute_distance(embeddings[:1], embeddings[1:],
+                                          metric)[0, 0])
+        return PairVerdict(distance, distance <= limit.max_distance,
+                           limit.max_distance, metric, limit.label)
 
     def _init_pipeline(self, cfg: Config) -> TestPipeline:
         return TestPipeline(cfg)

@@ -2,6 +2,7 @@
 search."""
 from .distance import DISTANCE_METRICS, PairwiseDistance, compute_distance
 from .feature_io import load_feature_provenance, load_features, save_features
+from .pair_histograms import PairHistograms, pair_histograms
 from .query_expansion import AQEOptions, average_query_expansion
 from .ranking import GalleryIdentityIndex, MatchRanks, rank_true_matches
 from .reid_evaluation import (QueryScores, evaluate_distance_matrix,
@@ -12,6 +13,8 @@ from .results import EvaluatedRanking, ReIDEvaluationResult
 from .retrieval import (DEFAULT_BLOCK_ELEMENTS, FEATURE_FILE_KEYS,
                         GALLERY_FILE_KEYS, is_junk, is_true_match)
 from .search import GalleryBlocks, TopK, exact_topk, junk_exclusion
+from .verification import (OperatingPoint, VerificationResult,
+                           evaluate_verification, verification_metrics)
 
 __all__ = [
     'DISTANCE_METRICS', 'PairwiseDistance', 'compute_distance',
@@ -23,5 +26,7 @@ __all__ = [
     'load_features', 'load_feature_provenance', 'save_features',
     'FEATURE_FILE_KEYS',
     'GALLERY_FILE_KEYS', 'DEFAULT_BLOCK_ELEMENTS', 'is_junk',
-    'is_true_match', 'GalleryBlocks', 'TopK', 'exact_topk', 'junk_exclusion'
+    'is_true_match', 'GalleryBlocks', 'TopK', 'exact_topk', 'junk_exclusion',
+    'evaluate_verification', 'VerificationResult', 'OperatingPoint',
+    'verification_metrics', 'pair_histograms', 'PairHistograms'
 ]

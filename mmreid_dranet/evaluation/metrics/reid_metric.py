@@ -12,6 +12,8 @@ from ..functional.query_expansion import AQEOptions
 from ..functional.reid_evaluation import _check_topk, evaluate_reid
 from ..functional.rerank import RerankOptions
 from ..functional.results import EvaluatedRanking
+from ..functional.verification import (evaluate_verification,
+                                       verification_metrics)
 from .published_ranking import publish_ranking, rankings_requested
 from .records import ReIDRecordMetric, split_of
 
@@ -67,6 +69,14 @@ class ReIDMetric(ReIDRecordMetric):
             (the fields of :class:`AQEOptions`).
         distributed_ranking (bool, optional): Spread the ranking over the
             processes (see above). Defaults to True when there are several.
+        verification (bool): Also report the verification rates of all
+            query-gallery pairs at the plain distance (no re-ranking or
+            expansion: the distance a threshold is applied to), see
+            :func:`evaluate_verification`: ``TPR@FPR=1e-4``,
+            ``TPR@FPR=1e-3``, ``TPR@FPR=1e-2``, ``AUC``, ``EER`` (percent)
+            and the distance thresholds ``threshold@FPR=1e-4``... and
+            ``threshold@EER``, which go to the log and its JSON like every
+            metric. Spread over the processes like the ranking.
     """
     default_prefix = 'reid'
 
@@ -83,7 +93,8 @@ class ReIDMetric(ReIDRecordMetric):
                  collect_dir: Optional[str] = None,
                  aqe: bool = False,
                  aqe_cfg: Optional[dict] = None,
-                 distributed_ranking: Optional[bool] = None) -> None:
+                 distributed_ranking: Optional[bool] = None,
+                 verification: bool = False) -> None:
         super().__init__(collect_device, prefix, collect_dir)
         self.metric = check_metric(metric)
         self.topk = _check_topk(topk)
@@ -94,6 +105,7 @@ class ReIDMetric(ReIDRecordMetric):
         self.publish_ranking = publish_ranking
         self.chunk_size = chunk_size
         self.distributed_ranking = distributed_ranking
+        self.verification = bool(verification)
         self._camera_warned = False
 
     def evaluate(self, size: int) -> dict:
@@ -156,6 +168,15 @@ class ReIDMetric(ReIDRecordMetric):
         metrics = {'mAP': result.metrics['mAP']}
         metrics.update({f'R{k}': result.metrics[f'R{k}'] for k in self.topk})
         metrics['mINP'] = result.metrics['mINP']
+        if self.verification:
+            metrics.update(
+                verification_metrics(
+                    evaluate_verification(
+                        split.feats[query], split.feats[gallery],
+                        split.pids[query], split.pids[gallery],
+                        split.camids[query], split.camids[gallery],
+                        metric=self.metric, chunk_size=self.chunk_size,
+                        distributed=distributed)))
         return metrics
 
     def _warn_one_camera(self, query_camids, gallery_camids) -> None:
