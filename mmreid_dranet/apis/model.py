@@ -108,11 +108,20 @@ def _init_weights_quietly(model: nn.Module) -> None:
     from mmengine.logging import MMLogger
     logger = MMLogger.get_current_instance()
     level = logger.level
+    # mmengine writes its initialisation report straight into the streams
+    # of the current logger's file handlers; the handler of a finished run
+    # (closed: stream None) would crash it. Set those aside for the call.
+    closed = [h for h in logger.handlers
+              if isinstance(h, logging.FileHandler) and h.stream is None]
+    for handler in closed:
+        logger.removeHandler(handler)
     logger.setLevel(logging.WARNING)
     try:
         model.init_weights()
     finally:
         logger.setLevel(level)
+        for handler in closed:
+            logger.addHandler(handler)
 
 
 def load_state_strictly(model: nn.Module, checkpoint: dict, source: str,

@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmreid_dranet.apis.search_threshold import distance_limit
 from mmreid_dranet.apis.test_pipeline import BadImageError
 from .filters import UNKNOWN_CAMERA, SearchFilter, format_time
 from .images import (BadImage, UnknownEntry, check_entry_id, check_image,
@@ -68,12 +69,10 @@ class SearchService:
         self.inferencer, self.store = inferencer, store
         self.provenance = inferencer.provenance
         store.check_model(self.provenance)
-        if threshold is not None:
-            threshold.check_model(self.provenance)
-            if threshold.metric != store.metric:
-                raise ValueError(f'the threshold is a {threshold.metric} '
-                                 'distance but the store ranks by '
-                                 f'{store.metric} distance')
+        # The gallery's rule (apis/search_threshold.py): the threshold
+        # must be of this model and of the store's metric.
+        self._limit = distance_limit(None, threshold, store.metric,
+                                     self.provenance, 'the store')
         self.threshold = threshold
         self.search_backend = search
         self.batch_size = batch_size
@@ -205,9 +204,8 @@ class SearchService:
             entries=len(self), metric=self.store.metric, dim=self.store.dim,
             model=dict(self.provenance.to_dict(),
                        description=self.provenance.describe()),
-            threshold=None if self.threshold is None else dict(
-                max_distance=self.threshold.max_distance,
-                label=self.threshold.label),
+            threshold=None if self._limit is None else
+            self._limit._asdict(),
             search=self.search_backend, reconciled_at_start=self.reconciled)
 
     # Searching -------------------------------------------------------------
@@ -278,16 +276,17 @@ class SearchService:
                 1 <= topk <= MAX_TOPK):
             raise UploadRejected(f'topk must be an integer from 1 to '
                                  f'{MAX_TOPK}, got {topk!r}')
-        threshold = None
+        limit = self._limit
         if max_distance is not None:
-            if not math.isfinite(max_distance) or max_distance < 0:
-                raise UploadRejected('max_distance must be a distance >= 0, '
-                                     f'got {max_distance!r}')
-            threshold = dict(max_distance=float(max_distance),
-                             label='max_distance')
-        elif self.threshold is not None:
-            threshold = dict(max_distance=self.threshold.max_distance,
-                             label=self.threshold.label)
+            if not math.isfinite(max_distance):
+                raise UploadRejected('max_distance must be a finite '
+                                     f'distance, got {max_distance!r}')
+            try:
+                limit = distance_limit(max_distance, None, self.store.metric,
+                                       self.provenance)
+            except ValueError as error:
+                raise UploadRejected(str(error)) from None
+        threshold = None if limit is None else limit._asdict()
         search_filter = search_filter or SearchFilter()
         with self._lock:
             hits: List[Hit] = self._engine.search(vector, topk,

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.registry import DefaultScope
 from mmpretrain.models.heads import ArcFaceClsHead
 
 from mmreid_dranet.models import ReIDModel
@@ -57,8 +58,9 @@ def test_arcface_logits_match_the_formula_and_mmpretrain():
     torch.testing.assert_close(logits, torch.tensor(expected))
     assert cos[5][2] < -math.cos(0.5)  # the fallback branch was taken
     # The same numbers as mmpretrain's ArcFaceClsHead with the same weights.
-    reference = ArcFaceClsHead(num_classes=3, in_channels=4, scale=10.0,
-                               margins=0.5)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        reference = ArcFaceClsHead(num_classes=3, in_channels=4, scale=10.0,
+                                   margins=0.5)
     reference.norm_product.weight.data.copy_(weight)
     torch.testing.assert_close(logits, reference((feature, ), labels))
     torch.testing.assert_close(head(feature), 10.0 * torch.tensor(cos))

@@ -127,7 +127,7 @@ def test_threshold_file(make_service, person_images, inferencer, tmp_path):
     # A request's max_distance overrides the file for that search.
     strict = client.post('/api/search', files=query,
                          data=dict(max_distance='1e-5')).json()
-    assert strict['threshold']['label'] == 'max_distance'
+    assert strict['threshold']['label'] == 'distance <= 1e-05'
     assert strict['matches'] == 1  # the image itself, at distance ~0
     # Another model's threshold is refused, naming both.
     other = DistanceThreshold(0.05, 'euclidean', 1e-3, 8e-4, 0.9, 10, 100,
